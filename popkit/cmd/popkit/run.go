@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/poprlhf/sandbox/popkit/backend"
+	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/experiment"
+	"github.com/poprlhf/sandbox/popkit/pop"
+)
+
+// runCommand parses the flags of "popkit run" and runs the comparison.
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("popkit run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		data = fs.String("data", "", "UltraFeedback-style JSONL of training pairs "+
+			"(default: a small synthetic set generated in-process)")
+		test = fs.String("test", "", "JSONL of held-out pairs "+
+			"(default: hold out --test-fraction of --data per seed)")
+		frac = fs.Float64("test-fraction", experiment.DefaultTestFraction,
+			"share of --data held out for evaluation when --test is not given")
+		methods = fs.String("methods", joinMethods(dpo.MainMethods()),
+			"comma-separated methods: "+joinMethods(dpo.Methods()))
+		seeds = fs.Int("seeds", experiment.DefaultSeeds,
+			"number of seeds (0..N-1); intervals need at least 2")
+		quick = fs.Bool("quick", false,
+			"small model and short training (minutes on a laptop CPU)")
+		out = fs.String("out", "results",
+			"output directory; a run there with the same setup is resumed")
+		popK     = fs.Int("pop-k", 1, "PoP comparisons per preference")
+		sampling = fs.String("pop-sampling", pop.Random.String(), "PoP sampling strategy: "+
+			strings.Join(pop.StrategyNames(), " or ")+" (see the pop package)")
+		control = fs.Bool("control", false,
+			"also train the control: DPO with margin 0 on DPO-PoP's training pairs")
+		noise = fs.String("pop-noise", "flip:0", "PoP label noise: flip:P (flip each label "+
+			"with probability P) or bt:TAU (Bradley-Terry with temperature TAU)")
+		ridge = fs.Float64("ridge", pop.DefaultRidge,
+			"ridge of the Bradley-Terry fit of PoP margins (> 0)")
+		beta  = fs.Float64("beta", dpo.DefaultBeta, "DPO beta")
+		gamma = fs.Float64("gamma", dpo.DefaultGamma,
+			"fixed margin of method fixed, in units of beta-scaled log-ratios")
+		alpha = fs.Float64("alpha", dpo.DefaultAlpha,
+			"scale from rating-gap units to margin units (methods gt and pop)")
+		steps = fs.Int("steps", 0,
+			"preference-training steps per method (default: the preset's)")
+		sft = fs.Int("sft-steps", 0, "reference fine-tuning steps (default: the preset's)")
+	)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: popkit run [flags]\n\n"+
+			"Trains a reference policy per seed, then every method from it, and writes\n"+
+			"runs.csv, summary.csv, summary.md, accuracy.svg and config.json to --out.\n\n"+
+			"Flags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "popkit run: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+
+	ms, err := dpo.ParseMethods(*methods)
+	if err != nil {
+		return fmt.Errorf("flag --methods: %w", err)
+	}
+	nz, err := parseNoise(*noise)
+	if err != nil {
+		return fmt.Errorf("flag --pop-noise: %w", err)
+	}
+	strategy, err := pop.ParseStrategy(*sampling)
+	if err != nil {
+		return fmt.Errorf("flag --pop-sampling: %w", err)
+	}
+	if *seeds < 1 {
+		return fmt.Errorf("flag --seeds: need at least 1 seed, got %d", *seeds)
+	}
+	if *popK < 1 {
+		return fmt.Errorf("flag --pop-k: need at least 1 comparison per preference, got %d", *popK)
+	}
+	cfg := experiment.Config{
+		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
+		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
+		Fit: pop.FitConfig{Ridge: *ridge},
+	}
+	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
+	cfg.Train.PreferenceSteps = *steps
+	cfg.Train.SFTSteps = *sft
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger.Info("popkit run", "backend", backend.Describe(b), "out", *out, "quick", *quick,
+		"methods", *methods, "seeds", *seeds)
+	start := time.Now()
+	if _, err := experiment.RunToDir(ctx, b, cfg, *out, logger); err != nil {
+		return err
+	}
+	md, err := readFile(filepath.Join(*out, experiment.FileSummaryMD))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\nWrote %s (%s).\n", md, *out, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// parseNoise parses "flip:P" or "bt:TAU".
+func parseNoise(s string) (pop.Noise, error) {
+	kind, value, ok := strings.Cut(s, ":")
+	if !ok {
+		return pop.Noise{}, fmt.Errorf("%q is not KIND:VALUE (flip:P or bt:TAU)", s)
+	}
+	v, err := strconv.ParseFloat(value, 64)
+	if err != nil {
+		return pop.Noise{}, fmt.Errorf("%q: %q is not a number", s, value)
+	}
+	var nz pop.Noise
+	switch kind {
+	case "flip":
+		nz = pop.FlipNoise(v)
+	case "bt":
+		nz = pop.BradleyTerryNoise(v)
+	default:
+		return pop.Noise{}, fmt.Errorf("%q: unknown noise %q (valid: flip, bt)", s, kind)
+	}
+	return nz, nz.Validate()
+}
+
+func joinMethods(ms []dpo.Method) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.String()
+	}
+	return strings.Join(names, ",")
+}
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

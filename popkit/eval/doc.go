@@ -1,0 +1,7 @@
+// Package eval measures trained policies and summarises measurements over seeds.
+//
+// Discriminative evaluation ([Discriminate]) asks, for each held-out preference pair, whether the
+// policy's implicit margin h = beta * (rho(x, y_w) - rho(x, y_l)) is positive, and how h relates
+// to the ground-truth margin m* = s_w - s_l. Statistics over seeds ([Interval]) are means with
+// Student-t confidence intervals.
+package eval

@@ -1,0 +1,144 @@
+package experiment
+
+import (
+	"fmt"
+
+	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/policy"
+	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/train"
+)
+
+// Config describes one run of the main comparison. The zero value of each field means its
+// default.
+type Config struct {
+	// Data is the UltraFeedback-style JSONL file of training pairs. Empty means a small data set
+	// generated in-process (see [SyntheticData]).
+	Data string
+	// Test is a separate JSONL file of held-out pairs. Empty means a split of Data.
+	Test string
+	// TestFraction is the share of Data held out when Test is empty. Default 0.2.
+	TestFraction float64
+	// Methods are the margin-DPO variants to compare. Default: dpo.MainMethods().
+	Methods []dpo.Method
+	// Seeds is the number of seeds, 0..Seeds-1. Default 3.
+	Seeds int
+	// Quick selects the small preset ([QuickTraining]) instead of the full one.
+	Quick bool
+	// Train overrides the preset's training configuration field by field (zero fields keep the
+	// preset's value; the seed is always set per run).
+	Train train.Config
+	// PoP configures the simulated preference-over-preference labels: K comparisons per
+	// preference (default 1), random partners, and label noise (default none).
+	PoP pop.SimConfig
+	// Strategy chooses which preferences are compared and which pairs DPO-PoP trains on
+	// (pop.Random, the default, or pop.Iterative); see pop.Draw.
+	Strategy pop.Strategy
+	// Control adds the reviewers' control: DPO with margin 0 on DPO-PoP's training pairs.
+	Control bool
+	// Fit configures the Bradley-Terry fit of the PoP labels (default ridge 0.1).
+	Fit pop.FitConfig
+	// Level is the confidence level of the intervals. Default 0.95.
+	Level float64
+}
+
+// Defaults of Config; see the field comments.
+const (
+	DefaultTestFraction = 0.2
+	DefaultSeeds        = 3
+	DefaultLevel        = 0.95
+)
+
+// QuickTraining is the quick preset: a small decoder on short sequences, trained briefly, so that
+// four methods over three seeds finish in minutes on a laptop CPU.
+func QuickTraining() train.Config {
+	return train.Config{
+		Policy:          policy.Config{EmbedDim: 64, NumLayers: 2, NumHeads: 4, MaxLen: 128},
+		Limits:          policy.Limits{MaxLen: 128, MaxPromptLen: 32},
+		BatchSize:       8,
+		SFTSteps:        60,
+		PreferenceSteps: 40,
+	}
+}
+
+// FullTraining is the full preset: train.Config's defaults.
+func FullTraining() train.Config { return train.Config{} }
+
+// Normalized returns c with defaults filled in, including the training preset merged with the
+// Train overrides.
+func (c Config) Normalized() Config {
+	if c.TestFraction == 0 {
+		c.TestFraction = DefaultTestFraction
+	}
+	if len(c.Methods) == 0 {
+		c.Methods = dpo.MainMethods()
+	}
+	if c.Seeds == 0 {
+		c.Seeds = DefaultSeeds
+	}
+	if c.Level == 0 {
+		c.Level = DefaultLevel
+	}
+	preset := FullTraining()
+	if c.Quick {
+		preset = QuickTraining()
+	}
+	c.Train = merge(preset, c.Train).Normalized()
+	return c
+}
+
+// merge returns base with every non-zero field of over copied onto it.
+func merge(base, over train.Config) train.Config {
+	if over.Policy != (policy.Config{}) {
+		base.Policy = over.Policy
+	}
+	if over.Limits != (policy.Limits{}) {
+		base.Limits = over.Limits
+	}
+	if over.BatchSize != 0 {
+		base.BatchSize = over.BatchSize
+	}
+	if over.SFTSteps != 0 {
+		base.SFTSteps = over.SFTSteps
+	}
+	if over.SFTLearningRate != 0 {
+		base.SFTLearningRate = over.SFTLearningRate
+	}
+	if over.PreferenceSteps != 0 {
+		base.PreferenceSteps = over.PreferenceSteps
+	}
+	if over.PreferenceLearningRate != 0 {
+		base.PreferenceLearningRate = over.PreferenceLearningRate
+	}
+	if over.DPO != (dpo.Config{}) {
+		base.DPO = over.DPO
+	}
+	if over.Progress != nil {
+		base.Progress = over.Progress
+	}
+	return base
+}
+
+// Validate reports a configuration that cannot run.
+func (c Config) Validate() error {
+	c = c.Normalized()
+	if !(c.TestFraction > 0 && c.TestFraction < 1) {
+		return fmt.Errorf("experiment: test fraction must be in (0, 1), got %g", c.TestFraction)
+	}
+	if c.Seeds < 1 {
+		return fmt.Errorf("experiment: seeds must be >= 1, got %d", c.Seeds)
+	}
+	if !(c.Level > 0 && c.Level < 1) {
+		return fmt.Errorf("experiment: confidence level must be in (0, 1), got %g", c.Level)
+	}
+	if err := c.Strategy.Validate(); err != nil {
+		return err
+	}
+	if err := c.PoP.Validate(); err != nil {
+		return err
+	}
+	if err := c.Fit.Validate(); err != nil {
+		return err
+	}
+	return c.Train.Validate()
+}

@@ -1,0 +1,229 @@
+package experiment
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/gomlx/compute"
+
+	"github.com/poprlhf/sandbox/popkit/backend"
+	"github.com/poprlhf/sandbox/popkit/eval"
+	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/prefdata"
+	"github.com/poprlhf/sandbox/popkit/train"
+)
+
+// Files written to an output directory by [RunToDir].
+const (
+	FileRuns      = "runs.csv"
+	FileSummary   = "summary.csv"
+	FileSummaryMD = "summary.md"
+	FileFigure    = "accuracy.svg"
+	FileRunConfig = "config.json"
+	FigureMetric  = eval.MetricAccuracy
+)
+
+// runRecord is what config.json holds: everything that determines the results, plus the
+// environment they were computed in.
+type runRecord struct {
+	Setup       setup  `json:"setup"`
+	Backend     string `json:"backend"`
+	GoVersion   string `json:"go_version"`
+	GoMLX       string `json:"gomlx_version"`
+	Description string `json:"description"`
+}
+
+// setup is the part of a run's configuration that its results depend on; a resumed run must
+// have the same setup.
+type setup struct {
+	Data         string        `json:"data"`
+	Test         string        `json:"test,omitempty"`
+	TestFraction float64       `json:"test_fraction"`
+	Methods      []string      `json:"methods"`
+	Seeds        int           `json:"seeds"`
+	Quick        bool          `json:"quick"`
+	Train        train.Config  `json:"train"`
+	PoP          pop.SimConfig `json:"pop"`
+	Strategy     string        `json:"pop_strategy"`
+	Control      bool          `json:"control"`
+	Fit          pop.FitConfig `json:"fit"`
+	Level        float64       `json:"level"`
+}
+
+func setupOf(cfg Config) setup {
+	data := cfg.Data
+	if data == "" {
+		data = SyntheticName
+	}
+	methods := make([]string, len(cfg.Methods))
+	for i, m := range cfg.Methods {
+		methods[i] = m.String()
+	}
+	tc := cfg.Train
+	tc.Progress = nil
+	return setup{Data: data, Test: cfg.Test, TestFraction: cfg.TestFraction, Methods: methods,
+		Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
+		Strategy: cfg.Strategy.String(), Control: cfg.Control, Fit: cfg.Fit, Level: cfg.Level}
+}
+
+// LoadData reads the configured training (and test) pairs, or generates the synthetic set.
+func LoadData(cfg Config) (Data, error) {
+	if cfg.Data == "" {
+		return SyntheticData()
+	}
+	pairs, err := prefdata.ReadJSONL(cfg.Data)
+	if err != nil {
+		return Data{}, err
+	}
+	d := Data{Name: cfg.Data, Train: pairs}
+	if cfg.Test != "" {
+		if d.Test, err = prefdata.ReadJSONL(cfg.Test); err != nil {
+			return Data{}, err
+		}
+	}
+	return d, nil
+}
+
+// RunToDir runs the comparison and writes runs.csv, summary.csv, summary.md, accuracy.svg and
+// config.json to dir. A directory that already holds a run with the same setup is resumed:
+// finished (method, seed) cells are kept and not recomputed. A directory holding a run with a
+// different setup is an error, so results of two setups never mix.
+func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
+	logger *slog.Logger) (*Results, error) {
+	cfg = cfg.Normalized()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := LoadData(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	results, err := resume(cfg, b, dir)
+	if err != nil {
+		return nil, err
+	}
+
+	runsPath := filepath.Join(dir, FileRuns)
+	order := rowOrder(cfg)
+	runner := &Runner{Backend: b, Config: cfg, Logger: logger, Done: results.Done,
+		Emit: func(rows []Row) error {
+			results.Add(rows...)
+			results.sortRows(order)
+			return results.WriteRuns(runsPath)
+		}}
+	if err := runner.Run(ctx, data); err != nil {
+		return results, err
+	}
+	results.sortRows(order)
+	return results, WriteSummaries(results, cfg.Level, dir)
+}
+
+// rowOrder is the order of the rows in runs.csv: by seed, then by method in the order of
+// cfg.Methods (methods outside it last), then by metric: the PoP diagnostics (every metric
+// outside metricOrder) in the order they were emitted, then the discriminative metrics in
+// metricOrder. It does not depend on which cells a run computed and which it found done, so a
+// resumed run writes the same files, rows and summary alike, as a run never interrupted.
+func rowOrder(cfg Config) func(a, b Row) int {
+	methods := map[string]int{}
+	for i, a := range arms(cfg) {
+		methods[a.name] = i
+	}
+	metrics := map[string]int{}
+	for i, name := range metricOrder {
+		metrics[name] = i + 1 // 0: not in metricOrder
+	}
+	methodRank := func(name string) int {
+		if i, ok := methods[name]; ok {
+			return i
+		}
+		return len(methods)
+	}
+	return func(a, b Row) int {
+		return cmp.Or(cmp.Compare(a.Seed, b.Seed),
+			cmp.Compare(methodRank(a.Method), methodRank(b.Method)),
+			cmp.Compare(metrics[a.Metric], metrics[b.Metric]))
+	}
+}
+
+// resume checks dir's config.json against cfg (writing it when absent) and returns the rows
+// already in dir's runs.csv.
+func resume(cfg Config, b compute.Backend, dir string) (*Results, error) {
+	rec := runRecord{Setup: setupOf(cfg), Backend: backend.Describe(b),
+		GoVersion: runtime.Version(), GoMLX: moduleVersion("github.com/gomlx/gomlx"),
+		Description: "popkit run: margin-DPO methods compared over seeds; see runs.csv"}
+	want, err := json.MarshalIndent(rec.Setup, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, FileRunConfig)
+	old, err := os.ReadFile(cfgPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		out, err := json.MarshalIndent(rec, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		if err := WriteFileAtomic(cfgPath, append(out, '\n')); err != nil {
+			return nil, err
+		}
+		return NewResults(), nil
+	case err != nil:
+		return nil, err
+	}
+	var prev runRecord
+	if err := json.Unmarshal(old, &prev); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	}
+	got, _ := json.MarshalIndent(prev.Setup, "", "  ")
+	if !bytes.Equal(got, want) {
+		return nil, fmt.Errorf("experiment: %s holds a run with another setup (see %s); "+
+			"choose a new output directory or delete it", dir, cfgPath)
+	}
+	results, err := ReadRuns(filepath.Join(dir, FileRuns))
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewResults(), nil
+	}
+	return results, err
+}
+
+// WriteSummaries writes summary.csv, summary.md and accuracy.svg for results.
+func WriteSummaries(results *Results, level float64, dir string) error {
+	summary := results.Summarize(level)
+	if err := WriteSummaryCSV(filepath.Join(dir, FileSummary), summary); err != nil {
+		return err
+	}
+	md := SummaryMarkdown(summary, level)
+	if err := WriteFileAtomic(filepath.Join(dir, FileSummaryMD), []byte(md)); err != nil {
+		return err
+	}
+	svg, err := MetricFigure(summary, FigureMetric, level)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, FileFigure), svg)
+}
+
+// moduleVersion returns the version of a module linked into this binary, or "unknown".
+func moduleVersion(path string) string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			if m.Path == path {
+				return m.Version
+			}
+		}
+	}
+	return "unknown"
+}

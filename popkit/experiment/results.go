@@ -1,0 +1,228 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/poprlhf/sandbox/popkit/eval"
+)
+
+// Results holds the rows of a run, one per (method, metric, seed); adding a row with the same
+// key replaces the old one, so re-emitted rows never duplicate.
+type Results struct {
+	rows  []Row
+	index map[rowKey]int
+}
+
+type rowKey struct {
+	method, metric string
+	seed           int
+}
+
+// NewResults returns an empty result set.
+func NewResults() *Results { return &Results{index: map[rowKey]int{}} }
+
+// Add inserts or replaces rows.
+func (r *Results) Add(rows ...Row) {
+	for _, row := range rows {
+		k := rowKey{row.Method, row.Metric, row.Seed}
+		if i, ok := r.index[k]; ok {
+			r.rows[i] = row
+			continue
+		}
+		r.index[k] = len(r.rows)
+		r.rows = append(r.rows, row)
+	}
+}
+
+// Rows returns the rows in the order they were first added.
+func (r *Results) Rows() []Row { return slices.Clone(r.rows) }
+
+// sortRows orders the rows by cmp, keeping rows that compare equal in their current order.
+// [Results.Rows], [Results.WriteRuns] and [Results.Summarize] follow the new order.
+func (r *Results) sortRows(cmp func(a, b Row) int) {
+	slices.SortStableFunc(r.rows, cmp)
+	for i, row := range r.rows {
+		r.index[rowKey{row.Method, row.Metric, row.Seed}] = i
+	}
+}
+
+// Done reports whether method has its accuracy for seed: a cell's rows are emitted together,
+// so its accuracy marks it complete.
+func (r *Results) Done(method string, seed int) bool {
+	_, ok := r.index[rowKey{method, eval.MetricAccuracy, seed}]
+	return ok
+}
+
+// runsHeader is the header of runs.csv.
+var runsHeader = []string{"method", "metric", "seed", "value"}
+
+// ReadRuns reads a runs.csv written by [Results.WriteRuns]. Errors name the file, line and
+// column.
+func ReadRuns(path string) (*Results, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = len(runsHeader)
+	res := NewResults()
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if line == 1 {
+			if !slices.Equal(rec, runsHeader) {
+				return nil, fmt.Errorf("%s:1: header %v, want %v", path, rec, runsHeader)
+			}
+			continue
+		}
+		seed, err := strconv.Atoi(rec[2])
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: field \"seed\": %q is not an integer", path, line, rec[2])
+		}
+		value, err := strconv.ParseFloat(rec[3], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: field \"value\": %q is not a number", path, line, rec[3])
+		}
+		res.Add(Row{Method: rec[0], Metric: rec[1], Seed: seed, Value: value})
+	}
+	return res, nil
+}
+
+// WriteRuns writes the rows as tidy CSV (method, metric, seed, value), atomically.
+func (r *Results) WriteRuns(path string) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(runsHeader)
+	for _, row := range r.rows {
+		_ = w.Write([]string{row.Method, row.Metric, strconv.Itoa(row.Seed), formatFloat(row.Value)})
+	}
+	w.Flush()
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// SummaryRow is the mean of one metric of one method over seeds, with its interval.
+type SummaryRow struct {
+	Method, Metric string
+	eval.Summary
+}
+
+// Summarize returns one row per (method, metric), in the order they first appear, with the mean
+// and the two-sided Student-t interval at the given level over seeds.
+func (r *Results) Summarize(level float64) []SummaryRow {
+	type key struct{ method, metric string }
+	var order []key
+	values := map[key][]float64{}
+	for _, row := range r.rows {
+		k := key{row.Method, row.Metric}
+		if _, ok := values[k]; !ok {
+			order = append(order, k)
+		}
+		values[k] = append(values[k], row.Value)
+	}
+	out := make([]SummaryRow, len(order))
+	for i, k := range order {
+		out[i] = SummaryRow{Method: k.method, Metric: k.metric, Summary: eval.Interval(values[k], level)}
+	}
+	return out
+}
+
+// WriteSummaryCSV writes method, metric, mean, ci_low, ci_high and n, atomically.
+func WriteSummaryCSV(path string, rows []SummaryRow) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"method", "metric", "mean", "ci_low", "ci_high", "n"})
+	for _, s := range rows {
+		_ = w.Write([]string{s.Method, s.Metric, formatFloat(s.Mean), formatFloat(s.Low),
+			formatFloat(s.High), strconv.Itoa(s.N)})
+	}
+	w.Flush()
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// SummaryMarkdown renders the summary as a Markdown table: one row per method, one column per
+// metric, each cell "mean [low, high]".
+func SummaryMarkdown(rows []SummaryRow, level float64) string {
+	var methods, metrics []string
+	cell := map[[2]string]eval.Summary{}
+	for _, s := range rows {
+		if !slices.Contains(methods, s.Method) {
+			methods = append(methods, s.Method)
+		}
+		if !slices.Contains(metrics, s.Metric) {
+			metrics = append(metrics, s.Metric)
+		}
+		cell[[2]string{s.Method, s.Metric}] = s.Summary
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Mean over seeds [%g%% interval, Student t]\n\n| method |", 100*level)
+	for _, m := range metrics {
+		fmt.Fprintf(&b, " %s |", m)
+	}
+	b.WriteString("\n| --- |")
+	for range metrics {
+		b.WriteString(" --- |")
+	}
+	for _, method := range methods {
+		fmt.Fprintf(&b, "\n| %s |", method)
+		for _, metric := range metrics {
+			s, ok := cell[[2]string{method, metric}]
+			switch {
+			case !ok:
+				b.WriteString(" |")
+			case math.IsNaN(s.Low):
+				fmt.Fprintf(&b, " %.3f (n=%d) |", s.Mean, s.N)
+			default:
+				fmt.Fprintf(&b, " %.3f [%.3f, %.3f] |", s.Mean, s.Low, s.High)
+			}
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// formatFloat writes a float so that it reads back exactly; NaN is written "NaN".
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// WriteFileAtomic writes data to path through a temporary file in the same directory that is
+// synced and renamed over path, so a reader (or a run killed midway) sees the old file or the
+// new one, never a part. The file is readable by everyone and writable by its owner (0644), as
+// os.WriteFile would leave it under the usual umask, not 0600 as os.CreateTemp makes it.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,277 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/eval"
+	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/prefdata"
+	"github.com/poprlhf/sandbox/popkit/train"
+)
+
+// Row is one measurement: a metric of one method trained with one seed.
+type Row struct {
+	Method string
+	Metric string
+	Seed   int
+	Value  float64
+}
+
+// Diagnostics of the PoP margins, reported under method "pop" for each seed: how the margins
+// inferred on the training pairs relate to the ground-truth margins m*.
+const (
+	// MetricPoPSpearman is Spearman's rank correlation of inferred margins with m*.
+	MetricPoPSpearman = "pop_margin_spearman"
+	// MetricPoPPearson is the Pearson correlation of inferred margins with m*.
+	MetricPoPPearson = "pop_margin_pearson"
+	// MetricPoPKendall is Kendall's tau-a of inferred margins with m* (gonum's stat.Kendall;
+	// tau-a counts tied pairs as neither concordant nor discordant, so the many ties of rating
+	// gaps pull it towards 0; quadratic in the number of pairs).
+	MetricPoPKendall = "pop_margin_kendall"
+	// MetricPoPLabelAccuracy is the share of simulated PoP labels that agree with m*.
+	MetricPoPLabelAccuracy = "pop_label_accuracy"
+	// MetricPoPTouchedWeak, ...Medium and ...Strong are the shares of weak, medium and strong
+	// training pairs that appear in at least one PoP comparison.
+	MetricPoPTouchedWeak   = "pop_touched_weak"
+	MetricPoPTouchedMedium = "pop_touched_medium"
+	MetricPoPTouchedStrong = "pop_touched_strong"
+)
+
+// Data is the input of a run: training pairs and, optionally, separate held-out pairs.
+type Data struct {
+	Name  string
+	Train []prefdata.Pair
+	Test  []prefdata.Pair // nil: split Train per seed
+}
+
+// Runner runs the comparison, one (method, seed) cell at a time.
+type Runner struct {
+	Backend compute.Backend
+	Config  Config
+	// Logger receives progress (nil: quiet).
+	Logger *slog.Logger
+	// Done reports whether a cell is already computed; its rows are then not recomputed.
+	// Nil means none is.
+	Done func(method string, seed int) bool
+	// Emit receives each finished cell's rows (and, for each seed, the PoP diagnostics).
+	Emit func(rows []Row) error
+}
+
+// ControlName names the reviewers' control in the rows: DPO (margin 0) trained on exactly the
+// training pairs that the PoP sample gives DPO-PoP, so that a gain of DPO-PoP over the control
+// comes from the margins and not from the choice of pairs.
+const ControlName = "dpo-control"
+
+// arm is one policy trained per seed: a loss, and the training pairs it sees.
+type arm struct {
+	name   string
+	method dpo.Method
+	// sampled: train on the PoP sample's training pairs (with repetition) instead of every
+	// training pair once.
+	sampled bool
+}
+
+// arms lists the policies a configuration trains for each seed, in order.
+func arms(cfg Config) []arm {
+	var out []arm
+	for _, m := range cfg.Methods {
+		out = append(out, arm{name: m.String(), method: m, sampled: m == dpo.PoP})
+	}
+	if cfg.Control {
+		out = append(out, arm{name: ControlName, method: dpo.DPO, sampled: true})
+	}
+	return out
+}
+
+// Run trains and evaluates every configured method for every seed.
+func (r *Runner) Run(ctx context.Context, data Data) error {
+	cfg := r.Config.Normalized()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger := r.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	for seed := range cfg.Seeds {
+		var todo []arm
+		for _, a := range arms(cfg) {
+			if r.Done == nil || !r.Done(a.name, seed) {
+				todo = append(todo, a)
+			}
+		}
+		if len(todo) == 0 {
+			logger.Info("seed already done", "seed", seed)
+			continue
+		}
+		if err := r.runSeed(ctx, cfg, data, seed, todo, logger); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSeed trains the reference for one seed, then each pending arm from it.
+func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, todo []arm,
+	logger *slog.Logger) error {
+	trainPairs, testPairs := data.Train, data.Test
+	if testPairs == nil {
+		trainPairs, testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
+	}
+	buckets, err := eval.TertileBuckets(prefdata.Margins(data.Train))
+	if err != nil {
+		return fmt.Errorf("experiment: margin buckets of %s: %w", data.Name, err)
+	}
+	tc := cfg.Train
+	tc.Seed = uint64(seed)
+	tc.Progress = stepLogger(logger, seed, tc.Progress)
+
+	start := time.Now()
+	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
+	ref, err := train.Reference(ctx, r.Backend, trainPairs, tc)
+	if err != nil {
+		return err
+	}
+	refTrainC, refTrainR, err := ref.LogProbs(r.Backend, trainPairs, 2*tc.BatchSize)
+	if err != nil {
+		return err
+	}
+	refTestC, refTestR, err := ref.LogProbs(r.Backend, testPairs, 2*tc.BatchSize)
+	if err != nil {
+		return err
+	}
+	logger.Info("reference ready", "seed", seed, "elapsed", time.Since(start).Round(time.Second))
+
+	gt := prefdata.Margins(trainPairs)
+	var sample pop.Sample
+	var popMargins []float64
+	if slices.ContainsFunc(todo, func(a arm) bool { return a.sampled }) {
+		var diag []Row
+		sample, popMargins, diag, err = samplePoP(cfg, gt, buckets, seed)
+		if err != nil {
+			return err
+		}
+		if err := r.emit(diag); err != nil {
+			return err
+		}
+	}
+
+	testGT := prefdata.Margins(testPairs)
+	for _, a := range todo {
+		offsets, err := tc.DPO.Offsets(a.method, len(trainPairs), gt, popMargins)
+		if err != nil {
+			return err
+		}
+		data := train.Pairs{Pairs: trainPairs, RefChosen: refTrainC, RefRejected: refTrainR,
+			Offsets: offsets, Method: a.method}
+		if a.sampled {
+			data = data.Subset(sample.Train)
+		}
+		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(data.Pairs))
+		policy, err := train.Preference(ctx, r.Backend, ref, data, tc)
+		if err != nil {
+			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
+		}
+		pc, pr, err := policy.LogProbs(r.Backend, testPairs, 2*tc.BatchSize)
+		if err != nil {
+			return err
+		}
+		h := make([]float64, len(testPairs))
+		for i := range h {
+			h[i] = tc.DPO.Beta * ((pc[i] - refTestC[i]) - (pr[i] - refTestR[i]))
+		}
+		d, err := eval.Discriminate(h, testGT, buckets)
+		if err != nil {
+			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
+		}
+		var rows []Row
+		for _, name := range metricOrder {
+			rows = append(rows, Row{Method: a.name, Metric: name, Seed: seed,
+				Value: d.Metrics()[name]})
+		}
+		logger.Info("evaluated", "method", a.name, "seed", seed, "accuracy", d.Accuracy,
+			"spearman", d.Spearman)
+		if err := r.emit(rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metricOrder is the order of discriminative metrics in runs.csv.
+var metricOrder = []string{eval.MetricAccuracy, eval.MetricAccuracyWeak,
+	eval.MetricAccuracyMedium, eval.MetricAccuracyStrong, eval.MetricSpearman,
+	eval.MetricTieAccuracy, eval.MetricImplicitTies}
+
+// samplePoP draws PoP labels from the ground-truth margins with the configured strategy and
+// fits Bradley-Terry margins to them, calibrated to the scale of the ground-truth margins. It
+// also returns the diagnostics rows of the sample and of the inferred margins.
+func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sample, []float64,
+	[]Row, error) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // stream "pop"
+	sample, err := pop.Draw(gt, cfg.Strategy, cfg.PoP, cfg.Fit, rng)
+	if err != nil {
+		return pop.Sample{}, nil, nil, fmt.Errorf("experiment: simulating PoP labels: %w", err)
+	}
+	comps := sample.Comparisons
+	margins, _, err := pop.InferMargins(len(gt), comps, cfg.Fit, pop.ScaleOf(gt))
+	if err != nil {
+		return pop.Sample{}, nil, nil, fmt.Errorf("experiment: fitting PoP margins: %w", err)
+	}
+	touched := pop.Touched(len(gt), comps)
+	var share [3]struct{ touched, n float64 }
+	for i, m := range gt {
+		if b := buckets.Of(m); b >= 0 {
+			share[b].n++
+			if touched[i] {
+				share[b].touched++
+			}
+		}
+	}
+	values := map[string]float64{
+		MetricPoPSpearman:      eval.Spearman(margins, gt),
+		MetricPoPPearson:       stat.Correlation(margins, gt, nil),
+		MetricPoPKendall:       stat.Kendall(margins, gt, nil),
+		MetricPoPLabelAccuracy: pop.LabelAccuracy(gt, comps),
+		MetricPoPTouchedWeak:   share[0].touched / share[0].n,
+		MetricPoPTouchedMedium: share[1].touched / share[1].n,
+		MetricPoPTouchedStrong: share[2].touched / share[2].n,
+	}
+	var diag []Row
+	for _, name := range []string{MetricPoPSpearman, MetricPoPPearson, MetricPoPKendall,
+		MetricPoPLabelAccuracy, MetricPoPTouchedWeak, MetricPoPTouchedMedium,
+		MetricPoPTouchedStrong} {
+		diag = append(diag, Row{Method: dpo.PoP.String(), Metric: name, Seed: seed,
+			Value: values[name]})
+	}
+	return sample, margins, diag, nil
+}
+
+func (r *Runner) emit(rows []Row) error {
+	if r.Emit == nil {
+		return nil
+	}
+	return r.Emit(rows)
+}
+
+// stepLogger logs every tenth training step and the last, and calls next.
+func stepLogger(logger *slog.Logger, seed int, next func(train.Progress)) func(train.Progress) {
+	return func(p train.Progress) {
+		if p.Step%10 == 0 || p.Step == p.Steps {
+			logger.Info("step", "stage", p.Stage, "seed", seed, "step", p.Step, "of", p.Steps,
+				"loss", fmt.Sprintf("%.4f", p.Loss))
+		}
+		if next != nil {
+			next(p)
+		}
+	}
+}

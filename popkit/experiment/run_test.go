@@ -1,0 +1,142 @@
+package experiment
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poprlhf/sandbox/popkit/backend"
+	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/policy"
+	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/synth"
+	"github.com/poprlhf/sandbox/popkit/train"
+)
+
+func TestMain(m *testing.M) {
+	if err := backend.WithFastExp(); err != nil {
+		println("experiment tests:", err.Error())
+	}
+	os.Exit(m.Run())
+}
+
+// TestRunnerEmitsEveryCell runs all four methods for one seed on a small synthetic set with a
+// tiny model, under a deadline, and checks the rows it emits and that Done cells are skipped.
+func TestRunnerEmitsEveryCell(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 60, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Seeds: 1, Train: train.Config{
+		Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
+		Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
+		BatchSize: 4, SFTSteps: 3, PreferenceSteps: 3,
+	}}
+	results := NewResults()
+	runner := &Runner{Backend: b, Config: cfg, Done: func(method string, _ int) bool {
+		return method == dpo.Fixed.String() // pretend this cell was computed before
+	}, Emit: func(rows []Row) error { results.Add(rows...); return nil }}
+
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(context.Background(), Data{Name: "synth", Train: w.Pairs}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatal("run did not finish within 3 minutes: training hangs")
+	}
+
+	for _, m := range dpo.MainMethods() {
+		if got, want := results.Done(m.String(), 0), m != dpo.Fixed; got != want {
+			t.Errorf("method %s: done = %v, want %v", m, got, want)
+		}
+	}
+	for _, row := range results.Rows() {
+		switch row.Metric {
+		case "accuracy", "accuracy_weak", "accuracy_medium", "accuracy_strong",
+			MetricPoPLabelAccuracy:
+			if !(row.Value >= 0 && row.Value <= 1) {
+				t.Errorf("%+v: not a share in [0, 1]", row)
+			}
+		case "spearman", MetricPoPSpearman:
+			if math.IsNaN(row.Value) || math.Abs(row.Value) > 1 {
+				t.Errorf("%+v: not a correlation", row)
+			}
+		}
+	}
+	// Noiseless labels are all right; k = 1 still orders margins better than chance.
+	for _, row := range results.Rows() {
+		if row.Metric == MetricPoPLabelAccuracy && row.Value != 1 {
+			t.Errorf("noiseless PoP label accuracy %g, want 1", row.Value)
+		}
+		if row.Metric == MetricPoPSpearman && !(row.Value > 0.2) {
+			t.Errorf("PoP margin Spearman %g, want > 0.2", row.Value)
+		}
+		// With k = 1, each round of random partners is a perfect matching: every pair is
+		// compared at least once.
+		switch row.Metric {
+		case MetricPoPTouchedWeak, MetricPoPTouchedMedium, MetricPoPTouchedStrong:
+			if row.Value != 1 {
+				t.Errorf("%s = %g with k = 1, want 1", row.Metric, row.Value)
+			}
+		}
+	}
+}
+
+// TestRunnerControlAndStrategies runs DPO-PoP with the reviewers' control under both sampling
+// strategies and checks that each arm is trained and evaluated on the pairs it should see.
+func TestRunnerControlAndStrategies(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 40, Seed: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, strategy := range []pop.Strategy{pop.Random, pop.Iterative} {
+		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Control: true, Strategy: strategy,
+			PoP: pop.SimConfig{K: 2}, Train: train.Config{
+				Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
+				Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
+				BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
+			}}
+		var logs strings.Builder
+		results := NewResults()
+		runner := &Runner{Backend: b, Config: cfg,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			Emit:   func(rows []Row) error { results.Add(rows...); return nil }}
+		done := make(chan error, 1)
+		go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", strategy, err)
+			}
+		case <-time.After(3 * time.Minute):
+			t.Fatalf("%s: run did not finish within 3 minutes", strategy)
+		}
+		if !results.Done(ControlName, 0) || !results.Done("pop", 0) {
+			t.Errorf("%s: control or pop missing: %v", strategy, results.Rows())
+		}
+		// 32 training pairs (40 less the 20% held out), K = 2: random trains on the winners of
+		// 32 comparisons, iterative on every pair once.
+		want := map[pop.Strategy]string{pop.Random: "pairs=32", pop.Iterative: "pairs=32"}
+		for _, name := range []string{"pop", ControlName} {
+			line := "msg=training method=" + name + " seed=0 " + want[strategy]
+			if !strings.Contains(logs.String(), line) {
+				t.Errorf("%s: log lacks %q:\n%s", strategy, line, logs.String())
+			}
+		}
+	}
+}

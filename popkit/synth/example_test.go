@@ -1,0 +1,156 @@
+package synth_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/poprlhf/sandbox/popkit/synth"
+)
+
+func ExampleGenerate() {
+	w, err := synth.Generate(synth.Config{Prompts: 3, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// The first prompt with its four candidates, their gold rewards and noisy ratings.
+	it := w.Items[0]
+	fmt.Printf("%q, ideal answer %q\n", it.Text, it.Answer)
+	for _, c := range it.Candidates {
+		fmt.Printf("  %-7s %-17q rating %-3g %v\n", c.Model, c.Response, c.Rating, c.Reward)
+	}
+
+	// One pair per prompt: best against a random other (the default rule).
+	for i, p := range w.Pairs {
+		fmt.Printf("%s: %q (%g) > %q (%g), rating margin %g, gold gap %.2f\n", p.ID,
+			p.Chosen, p.ScoreChosen, p.Rejected, p.ScoreRejected, p.Margin(), w.GoldGap[i])
+	}
+	// Output:
+	// "sort: b g k\n", ideal answer "b g k"
+	//   sloppy  "t e k (i think)" rating 2.5 r*=0.120 (accuracy 0.200, format 0, length 0.000)
+	//   expert  "b g kq"          rating 9   r*=0.870 (accuracy 0.833, format 1, length 0.800)
+	//   broken  "bg k"            rating 8   r*=0.850 (accuracy 0.800, format 1, length 0.800)
+	//   chatty  "b x kb g k"      rating 6.5 r*=0.550 (accuracy 0.500, format 1, length 0.000)
+	// synth-0: "b g kq" (9) > "b x kb g k" (6.5), rating margin 2.5, gold gap 0.32
+	// synth-1: "bjkuea" (9.5) > "bjkueca" (8.5), rating margin 1, gold gap 0.11
+	// synth-2: "lkllkl" (9.5) > "rkllkl" (9), rating margin 0.5, gold gap 0.10
+}
+
+func ExampleWorld_GoldReward() {
+	w, err := synth.Generate(synth.Config{Prompts: 10})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, y := range []string{"pmal", "pmol", "sure! pmal", ""} {
+		fmt.Printf("%-12q %.3f\n", y, w.GoldReward("reverse: lamp\n", y))
+	}
+	// Output:
+	// "pmal"       1.000
+	// "pmol"       0.850
+	// "sure! pmal" 0.240
+	// ""           0.000
+}
+
+func ExampleWorld_HeldOut() {
+	w, err := synth.Generate(synth.Config{Prompts: 100, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range w.HeldOut(8) {
+		fmt.Printf("%-7s %-21q -> %q\n", p.Task, p.Text, p.Answer)
+	}
+	// Output:
+	// upper   "upper: xbl\n"        -> "XBL"
+	// upper   "upper: kapz\n"       -> "KAPZ"
+	// upper   "upper: ipho\n"       -> "IPHO"
+	// upper   "upper: sqaot\n"      -> "SQAOT"
+	// sort    "sort: h h s s\n"     -> "h h s s"
+	// repeat  "repeat 2: qv\n"      -> "qvqv"
+	// sort    "sort: b v p s\n"     -> "b p s v"
+	// sort    "sort: v y h z d m\n" -> "d h m v y z"
+}
+
+func ExampleScore() {
+	// A repeat cut short: two of six bytes missing.
+	fmt.Println(synth.Score("ababab", "abab"))
+	// Output:
+	// r*=0.750 (accuracy 0.667, format 1, length 0.667)
+}
+
+func ExampleParsePrompt() {
+	for _, text := range []string{"sort: d b a\n", "repeat 3: ab", "repeat 0: ab\n"} {
+		p, err := synth.ParsePrompt(text)
+		if err != nil {
+			fmt.Println(errors.Is(err, synth.ErrInvalidPrompt), err)
+			continue
+		}
+		fmt.Printf("%s %q count %d -> %q\n", p.Task, p.Arg, p.Count, p.Answer)
+	}
+	// Output:
+	// sort "d b a" count 0 -> "a b d"
+	// repeat "ab" count 3 -> "ababab"
+	// true synth: invalid prompt "repeat 0: ab\n": expected "repeat N: WORD" with N a digit 1-9
+}
+
+func ExampleNewPrompt() {
+	p, err := synth.NewPrompt(synth.TaskUpper, "lamp", 0)
+	fmt.Printf("%q %q %v\n", p.Text, p.Answer, err)
+	// Output:
+	// "upper: lamp\n" "LAMP" <nil>
+}
+
+func ExampleConfig_Validate() {
+	err := synth.Config{Candidates: 1}.Validate()
+	fmt.Println(errors.Is(err, synth.ErrInvalidConfig))
+	fmt.Println(err)
+	// Output:
+	// true
+	// synth: invalid config: Config.Candidates = 1, want 2..64 (0 means the default 4)
+}
+
+func ExampleConfig_Normalized() {
+	fmt.Printf("%+v\n", synth.Config{}.Normalized())
+	fmt.Printf("%+v\n", synth.Config{RatingNoise: synth.NoRatingNoise}.Normalized())
+	// Output:
+	// {Prompts:1000 Candidates:4 RatingNoise:0.5 Binarize:best-vs-random Seed:0}
+	// {Prompts:1000 Candidates:4 RatingNoise:0 Binarize:best-vs-random Seed:0}
+}
+
+func ExampleRating() {
+	// Ratings before noise of a perfect answer, one typo in a five-letter answer, a
+	// half-right answer and an empty response.
+	for _, r := range []float64{1, 0.88, 0.5, 0} {
+		fmt.Printf("r* %.2f -> %.2f\n", r, synth.Rating(r))
+	}
+	// Output:
+	// r* 1.00 -> 9.00
+	// r* 0.88 -> 8.67
+	// r* 0.50 -> 6.17
+	// r* 0.00 -> 1.00
+}
+
+func ExampleParseBinarization() {
+	b, err := synth.ParseBinarization("best-vs-worst")
+	fmt.Println(b, err, synth.BinarizationNames())
+	_, err = synth.ParseBinarization("worst")
+	fmt.Println(err)
+	// Output:
+	// best-vs-worst <nil> [best-vs-random best-vs-worst]
+	// synth: unknown binarization "worst" (valid: best-vs-random, best-vs-worst)
+}
+
+func ExampleParseTask() {
+	t, err := synth.ParseTask("sort")
+	fmt.Println(t, err, synth.TaskNames(), synth.Tasks())
+	// Output:
+	// sort <nil> [reverse upper sort repeat] [reverse upper sort repeat]
+}
+
+func ExampleModelNames() {
+	fmt.Println(synth.ModelNames())
+	// Output:
+	// [expert strong average chatty sloppy broken]
+}

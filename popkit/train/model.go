@@ -1,0 +1,104 @@
+package train
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/poprlhf/sandbox/popkit/policy"
+	"github.com/poprlhf/sandbox/popkit/prefdata"
+)
+
+// policyScope is the scope under which the decoder's variables live in a Store.
+const policyScope = "policy"
+
+// Model is a trained policy: the decoder's configuration, the text limits it was trained with,
+// and its variables.
+type Model struct {
+	Policy policy.Config
+	Limits policy.Limits
+	Store  *model.Store
+}
+
+// clonePolicy returns a copy of m with only the decoder's variables: optimiser state and step
+// counters are left behind, so training the copy starts a fresh optimiser.
+func (m *Model) clonePolicy() (*Model, error) {
+	store, err := m.Store.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("train: copying the reference policy: %w", err)
+	}
+	for v := range m.Store.IterVariables() {
+		if !strings.HasPrefix(v.Scope(), "/"+policyScope) {
+			if err := store.DeleteVariable(v.Path()); err != nil {
+				return nil, fmt.Errorf("train: dropping %s from the copy: %w", v.Path(), err)
+			}
+		}
+	}
+	return &Model{Policy: m.Policy, Limits: m.Limits, Store: store}, nil
+}
+
+// sequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows.
+func (m *Model) sequenceLogProbs(scope *model.Scope, tokens, mask *Node) *Node {
+	return m.Policy.SequenceLogProbsFn(scope.In(policyScope), tokens, mask)
+}
+
+// LogProbs returns log pi(y_w|x) and log pi(y_l|x) under m for every pair, summed over response
+// tokens (see [policy.SequenceLogProbs]). Pairs are scored batchSize at a time (0 means 16), as
+// batches of 2*batchSize sequences.
+func (m *Model) LogProbs(backend compute.Backend, pairs []prefdata.Pair, batchSize int) (
+	chosen, rejected []float64, err error) {
+	if batchSize <= 0 {
+		batchSize = 16
+	}
+	enc := encodePairs(pairs, m.Limits)
+	n := len(pairs)
+	lp, err := m.scoreRows(backend, append(enc.chosen[:n:n], enc.rejected...), 2*batchSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lp[:n:n], lp[n:], nil
+}
+
+// scoreRows returns log pi(y|x) under m of each encoded sequence, scoring batchRows rows per
+// forward pass. A short last batch is filled with copies of its first row, so that every batch
+// has batchRows rows and reuses one compiled graph per padded length; the copies are ignored.
+func (m *Model) scoreRows(backend compute.Backend, rows []policy.Encoded, batchRows int) (
+	[]float64, error) {
+	exec, err := model.NewExec(backend, m.Store, func(scope *model.Scope, tokens, mask *Node) *Node {
+		return m.sequenceLogProbs(scope, tokens, mask)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: building the log-prob graph: %w", err)
+	}
+	defer exec.Finalize()
+
+	maxLen := m.Limits.Normalized().MaxLen
+	out := make([]float64, len(rows))
+	batch := make([]policy.Encoded, batchRows)
+	for start := 0; start < len(rows); start += batchRows {
+		end := min(start+batchRows, len(rows))
+		longest := 0
+		for k := range batch {
+			batch[k] = rows[start]
+			if start+k < end {
+				batch[k] = rows[start+k]
+			}
+			longest = max(longest, batch[k].Len())
+		}
+		tokens, mask := policy.Pack(batch, bucketLength(longest, maxLen))
+		res, err := exec.Call(tokens, mask)
+		if err != nil {
+			return nil, fmt.Errorf("train: scoring sequences %d-%d: %w", start, end-1, err)
+		}
+		lp := tensors.MustCopyFlatData[float32](res[0])
+		res[0].FinalizeAll()
+		for i := start; i < end; i++ {
+			out[i] = float64(lp[i-start])
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,309 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	gomlxtrain "github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/policy"
+	"github.com/poprlhf/sandbox/popkit/prefdata"
+)
+
+// Config holds the training hyperparameters. The zero value of each field means its default.
+type Config struct {
+	// Policy is the decoder's shape. Default: policy.Config's defaults.
+	Policy policy.Config
+	// Limits bounds prompt and sequence lengths. Default: policy.Limits' defaults.
+	Limits policy.Limits
+	// BatchSize is the number of pairs per step (2*BatchSize sequences). Default 8.
+	BatchSize int
+	// SFTSteps is the number of supervised fine-tuning steps of the reference. Default 300.
+	SFTSteps int
+	// SFTLearningRate is Adam's step size for SFT. Default 1e-3.
+	SFTLearningRate float64
+	// PreferenceSteps is the number of margin-DPO steps. Default 200.
+	PreferenceSteps int
+	// PreferenceLearningRate is Adam's step size for margin-DPO. Default 1e-4.
+	PreferenceLearningRate float64
+	// DPO holds beta and the margin scales; see dpo.Config.
+	DPO dpo.Config
+	// Seed fixes the initial weights and the order of batches. Zero is a valid seed.
+	Seed uint64
+	// Progress, when set, is called after every step. It must be cheap.
+	Progress func(Progress) `json:"-"`
+}
+
+// Progress reports one finished training step.
+type Progress struct {
+	Stage       string  // "sft" or "preference"
+	Step, Steps int     // steps done, and planned
+	Loss        float64 // the step's mean loss
+}
+
+// Defaults of Config; see the field comments.
+const (
+	DefaultBatchSize              = 8
+	DefaultSFTSteps               = 300
+	DefaultSFTLearningRate        = 1e-3
+	DefaultPreferenceSteps        = 200
+	DefaultPreferenceLearningRate = 1e-4
+)
+
+// Normalized returns c with every zero field replaced by its default.
+func (c Config) Normalized() Config {
+	c.Policy = c.Policy.Normalized()
+	c.Limits = c.Limits.Normalized()
+	c.DPO = c.DPO.Normalized()
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.SFTSteps == 0 {
+		c.SFTSteps = DefaultSFTSteps
+	}
+	if c.SFTLearningRate == 0 {
+		c.SFTLearningRate = DefaultSFTLearningRate
+	}
+	if c.PreferenceSteps == 0 {
+		c.PreferenceSteps = DefaultPreferenceSteps
+	}
+	if c.PreferenceLearningRate == 0 {
+		c.PreferenceLearningRate = DefaultPreferenceLearningRate
+	}
+	return c
+}
+
+// Validate reports a configuration that cannot be trained with.
+func (c Config) Validate() error {
+	c = c.Normalized()
+	if err := c.Policy.Validate(); err != nil {
+		return err
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if c.Limits.MaxLen > c.Policy.MaxLen {
+		return fmt.Errorf("train: Limits.MaxLen %d exceeds the decoder's MaxLen %d",
+			c.Limits.MaxLen, c.Policy.MaxLen)
+	}
+	if err := c.DPO.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.BatchSize < 1:
+		return fmt.Errorf("train: BatchSize must be >= 1, got %d", c.BatchSize)
+	case c.SFTSteps < 1 || c.PreferenceSteps < 1:
+		return fmt.Errorf("train: step counts must be >= 1, got SFT %d, preference %d",
+			c.SFTSteps, c.PreferenceSteps)
+	case !(c.SFTLearningRate > 0) || !(c.PreferenceLearningRate > 0):
+		return fmt.Errorf("train: learning rates must be positive, got SFT %g, preference %g",
+			c.SFTLearningRate, c.PreferenceLearningRate)
+	}
+	return nil
+}
+
+// ErrNonFinite is wrapped by the error returned when a training loss becomes NaN or infinite.
+var ErrNonFinite = errors.New("train: non-finite loss")
+
+// Reference trains pi_ref from a freshly initialised decoder by supervised fine-tuning on the
+// chosen responses of pairs: it minimises the mean negative log-likelihood per response token,
+//
+//	L = - sum_i log pi(y_w,i | x_i) / sum_i |y_w,i|,
+//
+// over batches of cfg.BatchSize pairs drawn with replacement, for cfg.SFTSteps steps.
+func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pair, cfg Config) (
+	*Model, error) {
+	cfg = cfg.Normalized()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(pairs) == 0 {
+		return nil, errors.New("train: no pairs to fine-tune the reference on")
+	}
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(cfg.Seed))
+	m := &Model{Policy: cfg.Policy, Limits: cfg.Limits, Store: store}
+	enc := encodePairs(pairs, cfg.Limits)
+
+	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		tokens, mask := inputs[0], inputs[1]
+		logp := m.sequenceLogProbs(scope, tokens, mask)
+		scored := ReduceAllSum(Slice(mask, AxisRange(), AxisRangeToEnd(1)))
+		loss := Div(Neg(ReduceAllSum(logp)), Max(scored, OnesLike(scored)))
+		gomlxtrain.AddMainLoss(loss)
+		return []*Node{loss}
+	}
+	opt := optimizer.Adam().LearningRate(cfg.SFTLearningRate).Done()
+	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
+	err := runSteps(ctx, "sft", cfg.SFTSteps, cfg.Progress, func() (float64, error) {
+		idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
+		tokens, mask := enc.packChosen(idx)
+		return trainStep(trainer, tokens, mask)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Pairs is the input of preference training: the pairs, log pi_ref of their chosen and
+// rejected responses (from [Model.LogProbs] of the reference), each pair's margin offset
+// delta_i (from [dpo.Config.Offsets]), and the method whose loss trains on them.
+type Pairs struct {
+	Pairs                  []prefdata.Pair
+	RefChosen, RefRejected []float64
+	Offsets                []float64
+	// Method selects the loss (see [dpo.Config.Loss]). Default dpo.DPO.
+	Method dpo.Method
+}
+
+// Subset returns the pairs idx (with repetition, in that order) with their reference
+// log-probs and offsets.
+func (p Pairs) Subset(idx []int) Pairs {
+	out := Pairs{Method: p.Method}
+	for _, i := range idx {
+		out.Pairs = append(out.Pairs, p.Pairs[i])
+		out.RefChosen = append(out.RefChosen, p.RefChosen[i])
+		out.RefRejected = append(out.RefRejected, p.RefRejected[i])
+		out.Offsets = append(out.Offsets, p.Offsets[i])
+	}
+	return out
+}
+
+func (p Pairs) validate() error {
+	n := len(p.Pairs)
+	if n == 0 {
+		return errors.New("train: no pairs to train on")
+	}
+	if len(p.RefChosen) != n || len(p.RefRejected) != n || len(p.Offsets) != n {
+		return fmt.Errorf("train: %d pairs but %d reference chosen, %d reference rejected and "+
+			"%d offsets", n, len(p.RefChosen), len(p.RefRejected), len(p.Offsets))
+	}
+	return nil
+}
+
+// Preference trains a copy of ref by the loss of data.Method (see [dpo.Config.Loss]), for
+// margin-DPO
+//
+//	L = mean_i -log sigmoid(beta * (rho_w,i - rho_l,i) - delta_i),
+//
+// over batches of cfg.BatchSize pairs drawn with replacement, for cfg.PreferenceSteps steps. The
+// copy starts from ref's weights with a fresh optimiser; ref itself is not changed.
+func Preference(ctx context.Context, backend compute.Backend, ref *Model, data Pairs, cfg Config) (
+	*Model, error) {
+	cfg = cfg.Normalized()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := data.validate(); err != nil {
+		return nil, err
+	}
+	m, err := ref.clonePolicy()
+	if err != nil {
+		return nil, err
+	}
+	enc := encodePairs(data.Pairs, m.Limits)
+
+	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		tokens, mask, refChosen, refRejected, offsets := inputs[0], inputs[1], inputs[2],
+			inputs[3], inputs[4]
+		logp := m.sequenceLogProbs(scope, tokens, mask)
+		chosen, rejected := policy.SplitPairs(logp)
+		lp := dpo.LogProbs{PolicyChosen: chosen, PolicyRejected: rejected,
+			ReferenceChosen: refChosen, ReferenceRejected: refRejected}
+		loss := ReduceAllMean(cfg.DPO.Loss(data.Method, lp, offsets))
+		gomlxtrain.AddMainLoss(loss)
+		return []*Node{loss}
+	}
+	opt := optimizer.Adam().LearningRate(cfg.PreferenceLearningRate).Done()
+	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // stream "pre"
+	err = runSteps(ctx, "preference", cfg.PreferenceSteps, cfg.Progress, func() (float64, error) {
+		idx := sampleBatch(rng, len(data.Pairs), cfg.BatchSize)
+		tokens, mask := enc.pack(idx, cfg.BatchSize)
+		refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
+			gather(data.Offsets, idx)
+		return trainStep(trainer, tokens, mask, refC, refR, off)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// runSteps calls step steps times, reporting progress, and stops at the first error, at a
+// non-finite loss, or when ctx is done.
+func runSteps(ctx context.Context, stage string, steps int, progress func(Progress),
+	step func() (float64, error)) error {
+	for s := 1; s <= steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("train: %s stopped before step %d: %w", stage, s, err)
+		}
+		loss, err := step()
+		if err != nil {
+			return fmt.Errorf("train: %s step %d: %w", stage, s, err)
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("%w: %s step %d has loss %g", ErrNonFinite, stage, s, loss)
+		}
+		if progress != nil {
+			progress(Progress{Stage: stage, Step: s, Steps: steps, Loss: loss})
+		}
+	}
+	return nil
+}
+
+// trainStep runs one optimiser step and returns the batch loss.
+func trainStep(trainer *gomlxtrain.Trainer, inputs ...any) (float64, error) {
+	batch := gomlxtrain.Batch{}
+	for _, in := range inputs {
+		switch v := in.(type) {
+		case *tensors.Tensor:
+			batch.Inputs = append(batch.Inputs, v)
+		case []float32:
+			batch.Inputs = append(batch.Inputs, tensors.FromValue(v))
+		default:
+			panic(fmt.Sprintf("train: unexpected input %T", in))
+		}
+	}
+	metrics, err := trainer.TrainStep(batch)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		for _, t := range metrics {
+			_ = t.FinalizeAll()
+		}
+	}()
+	return float64(tensors.ToScalar[float32](metrics[0])), nil
+}
+
+// sampleBatch draws size pair indices uniformly with replacement.
+func sampleBatch(rng *rand.Rand, n, size int) []int {
+	idx := make([]int, size)
+	for k := range idx {
+		idx[k] = rng.IntN(n)
+	}
+	return idx
+}
+
+// gather returns values[idx[k]] as float32, the dtype of the training graph.
+func gather(values []float64, idx []int) []float32 {
+	out := make([]float32, len(idx))
+	for k, i := range idx {
+		out[k] = float32(values[i])
+	}
+	return out
+}
