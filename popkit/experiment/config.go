@@ -34,6 +34,11 @@ type Config struct {
 	// Strategy chooses which preferences are compared and which pairs DPO-PoP trains on
 	// (pop.Random, the default, or pop.Iterative); see pop.Draw.
 	Strategy pop.Strategy
+	// Inference is how DPO-PoP gets its margins: train.Offline (the default: a Bradley-Terry
+	// fit before training), train.Online (per-pair scores learned jointly with DPO) or
+	// train.Implicit (the PoP likelihood on the policy's own implicit margins). The joint
+	// variants train on every training pair once, whatever Strategy chose as training pairs.
+	Inference train.Inference
 	// Control adds the reviewers' control: DPO with margin 0 on DPO-PoP's training pairs.
 	Control bool
 	// Fit configures the Bradley-Terry fit of the PoP labels (default ridge 0.1).
@@ -130,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.Level > 0 && c.Level < 1) {
 		return fmt.Errorf("experiment: confidence level must be in (0, 1), got %g", c.Level)
+	}
+	if err := c.Inference.Validate(); err != nil {
+		return err
 	}
 	if err := c.Strategy.Validate(); err != nil {
 		return err

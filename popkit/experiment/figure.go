@@ -20,7 +20,7 @@ type errorPoints struct {
 
 // MetricFigure draws one metric of every method as bars with their confidence intervals and
 // returns the figure as SVG. Methods appear in the order of rows; a method without the metric is
-// left out. A reference line at chance (0.5) is drawn for accuracy metrics.
+// left out. A reference line at chance (0.5) is drawn for accuracy metrics and the win rate.
 func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, error) {
 	var names []string
 	var pts errorPoints
@@ -60,7 +60,7 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 	errs.Width = vg.Points(1.5)
 	errs.CapWidth = vg.Points(10)
 	p.Add(errs)
-	if strings.HasPrefix(metric, "accuracy") {
+	if strings.HasPrefix(metric, "accuracy") || metric == "win_rate" {
 		chance := plotter.NewFunction(func(float64) float64 { return 0.5 })
 		chance.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		chance.XMin, chance.XMax = -0.5, float64(len(names))-0.5

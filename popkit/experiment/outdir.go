@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 
 	"github.com/gomlx/compute"
 
@@ -29,8 +30,10 @@ const (
 	FileSummary   = "summary.csv"
 	FileSummaryMD = "summary.md"
 	FileFigure    = "accuracy.svg"
-	FileRunConfig = "config.json"
-	FigureMetric  = eval.MetricAccuracy
+	// FileWinRateFigure is written only when the data has a gold judge.
+	FileWinRateFigure = "win_rate.svg"
+	FileRunConfig     = "config.json"
+	FigureMetric      = eval.MetricAccuracy
 )
 
 // runRecord is what config.json holds: everything that determines the results, plus the
@@ -55,6 +58,7 @@ type setup struct {
 	Train        train.Config  `json:"train"`
 	PoP          pop.SimConfig `json:"pop"`
 	Strategy     string        `json:"pop_strategy"`
+	Inference    string        `json:"margin_inference"`
 	Control      bool          `json:"control"`
 	Fit          pop.FitConfig `json:"fit"`
 	Level        float64       `json:"level"`
@@ -73,7 +77,8 @@ func setupOf(cfg Config) setup {
 	tc.Progress = nil
 	return setup{Data: data, Test: cfg.Test, TestFraction: cfg.TestFraction, Methods: methods,
 		Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
-		Strategy: cfg.Strategy.String(), Control: cfg.Control, Fit: cfg.Fit, Level: cfg.Level}
+		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
+		Fit: cfg.Fit, Level: cfg.Level}
 }
 
 // LoadData reads the configured training (and test) pairs, or generates the synthetic set.
@@ -213,7 +218,18 @@ func WriteSummaries(results *Results, level float64, dir string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, FileFigure), svg)
+	if err := WriteFileAtomic(filepath.Join(dir, FileFigure), svg); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(summary, func(s SummaryRow) bool {
+		return s.Metric == eval.MetricWinRate
+	}) {
+		return nil
+	}
+	if svg, err = MetricFigure(summary, eval.MetricWinRate, level); err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, FileWinRateFigure), svg)
 }
 
 // moduleVersion returns the version of a module linked into this binary, or "unknown".

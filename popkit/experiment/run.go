@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -46,11 +47,17 @@ const (
 	MetricPoPTouchedStrong = "pop_touched_strong"
 )
 
-// Data is the input of a run: training pairs and, optionally, separate held-out pairs.
+// Data is the input of a run: training pairs and, optionally, separate held-out pairs and a
+// judge of generations.
 type Data struct {
 	Name  string
 	Train []prefdata.Pair
 	Test  []prefdata.Pair // nil: split Train per seed
+	// Gold scores a response to a prompt; with Prompts, it turns on generative evaluation
+	// (eval.EvaluateGenerations): each policy and the reference answer Prompts, and Gold
+	// judges the answers. Real data has no gold judge, so Gold is nil there.
+	Gold    func(prompt, response string) float64
+	Prompts []string
 }
 
 // Runner runs the comparison, one (method, seed) cell at a time.
@@ -151,6 +158,13 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 	}
 	logger.Info("reference ready", "seed", seed, "elapsed", time.Since(start).Round(time.Second))
 
+	var judge *judge
+	if data.Gold != nil && len(data.Prompts) > 0 {
+		if judge, err = newJudge(r.Backend, ref, data, seed); err != nil {
+			return err
+		}
+	}
+
 	gt := prefdata.Margins(trainPairs)
 	var sample pop.Sample
 	var popMargins []float64
@@ -173,11 +187,18 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 		}
 		data := train.Pairs{Pairs: trainPairs, RefChosen: refTrainC, RefRejected: refTrainR,
 			Offsets: offsets, Method: a.method}
-		if a.sampled {
+		joint := a.method == dpo.PoP && cfg.Inference != train.Offline
+		if a.sampled && !joint {
 			data = data.Subset(sample.Train)
 		}
 		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(data.Pairs))
-		policy, err := train.Preference(ctx, r.Backend, ref, data, tc)
+		var policy *train.Model
+		if joint {
+			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, data, sample.Comparisons,
+				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference}, tc)
+		} else {
+			policy, err = train.Preference(ctx, r.Backend, ref, data, tc)
+		}
 		if err != nil {
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
 		}
@@ -193,13 +214,22 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 		if err != nil {
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
 		}
+		values := d.Metrics()
+		if judge != nil {
+			g, err := judge.evaluate(r.Backend, policy)
+			if err != nil {
+				return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
+			}
+			maps.Copy(values, g.Metrics())
+		}
 		var rows []Row
 		for _, name := range metricOrder {
-			rows = append(rows, Row{Method: a.name, Metric: name, Seed: seed,
-				Value: d.Metrics()[name]})
+			if v, ok := values[name]; ok {
+				rows = append(rows, Row{Method: a.name, Metric: name, Seed: seed, Value: v})
+			}
 		}
 		logger.Info("evaluated", "method", a.name, "seed", seed, "accuracy", d.Accuracy,
-			"spearman", d.Spearman)
+			"spearman", d.Spearman, "win_rate", values[eval.MetricWinRate])
 		if err := r.emit(rows); err != nil {
 			return err
 		}
@@ -207,10 +237,59 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 	return nil
 }
 
-// metricOrder is the order of discriminative metrics in runs.csv.
+// metricOrder is the order of the evaluation metrics in runs.csv; the generative ones appear
+// only when the data has a judge.
 var metricOrder = []string{eval.MetricAccuracy, eval.MetricAccuracyWeak,
 	eval.MetricAccuracyMedium, eval.MetricAccuracyStrong, eval.MetricSpearman,
-	eval.MetricTieAccuracy, eval.MetricImplicitTies}
+	eval.MetricTieAccuracy, eval.MetricImplicitTies, eval.MetricWinRate, eval.MetricGoldReward,
+	eval.MetricKL, eval.MetricLength, eval.MetricLengthSD}
+
+// judge evaluates generations of policies against the reference's, on fixed prompts.
+type judge struct {
+	data      Data
+	ref       *train.Model
+	sampling  train.SampleConfig
+	refReward []float64
+}
+
+// newJudge samples the reference's answers to data.Prompts once per seed and scores them.
+func newJudge(b compute.Backend, ref *train.Model, data Data, seed int) (*judge, error) {
+	j := &judge{data: data, ref: ref, sampling: train.SampleConfig{Seed: uint64(seed)}}
+	gens, err := ref.Generate(b, data.Prompts, j.sampling)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: sampling the reference: %w", err)
+	}
+	j.refReward = j.rewards(gens)
+	return j, nil
+}
+
+func (j *judge) rewards(gens []train.Generation) []float64 {
+	out := make([]float64, len(gens))
+	for i, g := range gens {
+		out[i] = j.data.Gold(j.data.Prompts[i], g.Response)
+	}
+	return out
+}
+
+// evaluate samples the policy's answers at temperature 1 and compares them with the
+// reference's: win rate and mean gold reward, and the Monte-Carlo KL(pi || pi_ref) from the
+// log-probabilities of exactly the sampled tokens under both models.
+func (j *judge) evaluate(b compute.Backend, policy *train.Model) (eval.Generative, error) {
+	gens, err := policy.Generate(b, j.data.Prompts, j.sampling)
+	if err != nil {
+		return eval.Generative{}, err
+	}
+	refLogp, err := j.ref.GenerationLogProbs(b, j.data.Prompts, gens)
+	if err != nil {
+		return eval.Generative{}, err
+	}
+	logp := make([]float64, len(gens))
+	lengths := make([]int, len(gens))
+	for i, g := range gens {
+		logp[i], lengths[i] = g.LogProb, len(g.Response)
+	}
+	return eval.EvaluateGenerations(j.rewards(gens), j.refReward, logp, refLogp, lengths)
+}
 
 // samplePoP draws PoP labels from the ground-truth margins with the configured strategy and
 // fits Bradley-Terry margins to them, calibrated to the scale of the ground-truth margins. It

@@ -46,7 +46,7 @@ func TestRunnerEmitsEveryCell(t *testing.T) {
 	}, Emit: func(rows []Row) error { results.Add(rows...); return nil }}
 
 	done := make(chan error, 1)
-	go func() { done <- runner.Run(context.Background(), Data{Name: "synth", Train: w.Pairs}) }()
+	go func() { done <- runner.Run(context.Background(), WorldData(w, 6)) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -61,12 +61,29 @@ func TestRunnerEmitsEveryCell(t *testing.T) {
 			t.Errorf("method %s: done = %v, want %v", m, got, want)
 		}
 	}
+	generative := 0
+	for _, row := range results.Rows() {
+		if row.Metric == "win_rate" {
+			generative++
+		}
+	}
+	if generative != 3 {
+		t.Errorf("%d methods have a win rate, want 3 (the data has a gold judge)", generative)
+	}
 	for _, row := range results.Rows() {
 		switch row.Metric {
 		case "accuracy", "accuracy_weak", "accuracy_medium", "accuracy_strong",
 			MetricPoPLabelAccuracy:
 			if !(row.Value >= 0 && row.Value <= 1) {
 				t.Errorf("%+v: not a share in [0, 1]", row)
+			}
+		case "win_rate", "gold_reward":
+			if !(row.Value >= 0 && row.Value <= 1) {
+				t.Errorf("%+v: not in [0, 1]", row)
+			}
+		case "kl", "length":
+			if math.IsNaN(row.Value) || math.IsInf(row.Value, 0) {
+				t.Errorf("%+v: not finite", row)
 			}
 		case "spearman", MetricPoPSpearman:
 			if math.IsNaN(row.Value) || math.Abs(row.Value) > 1 {
@@ -137,6 +154,49 @@ func TestRunnerControlAndStrategies(t *testing.T) {
 			if !strings.Contains(logs.String(), line) {
 				t.Errorf("%s: log lacks %q:\n%s", strategy, line, logs.String())
 			}
+		}
+	}
+}
+
+// TestRunnerJointInference runs DPO-PoP with margins learned jointly with DPO (online and
+// implicit) and checks that both train on every training pair and are evaluated.
+func TestRunnerJointInference(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 40, Seed: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inf := range []train.Inference{train.Online, train.Implicit} {
+		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Inference: inf,
+			PoP: pop.SimConfig{K: 1}, Train: train.Config{
+				Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
+				Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
+				BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
+			}}
+		var logs strings.Builder
+		results := NewResults()
+		runner := &Runner{Backend: b, Config: cfg,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			Emit:   func(rows []Row) error { results.Add(rows...); return nil }}
+		done := make(chan error, 1)
+		go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", inf, err)
+			}
+		case <-time.After(3 * time.Minute):
+			t.Fatalf("%s: run did not finish within 3 minutes", inf)
+		}
+		if !results.Done("pop", 0) {
+			t.Errorf("%s: pop not evaluated", inf)
+		}
+		// K = 1 random winners would be 16 pairs; the joint variants see all 32.
+		if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs.String(), line) {
+			t.Errorf("%s: log lacks %q:\n%s", inf, line, logs.String())
 		}
 	}
 }

@@ -36,6 +36,16 @@
 // mapped linearly to margin units so that they have a target mean and standard deviation
 // (by default those of the training set's rating margins), and clipped to [0, M].
 //
+// Sampling strategies ([Draw], [Strategy]) spend the same budget of about n*K/2 comparisons in
+// two ways. What the paper's public reviews say: "iterative" keeps weak pairs about as frequent
+// in training as in the data and favours accuracy; with "random", strong preferences appear
+// more often in training, and it favours generation. Our rules: Random compares random
+// partners ([SimulateRandom]) and trains on the winner of each comparison, so stronger
+// preferences are over-represented; Iterative starts from one random round, then refits
+// Bradley-Terry scores after each round and compares neighbours in score order (close margins),
+// and trains on every pair once. [BucketShares] and [TertileCuts] describe the margin
+// distribution of the training set a strategy produces.
+//
 // # Label files
 //
 // Labels made outside the simulation (human or LLM-judge annotations) are read from CSV files

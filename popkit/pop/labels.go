@@ -43,9 +43,9 @@ func ReadLabels(path string, ids []string) ([]Comparison, error) {
 }
 
 // ParseLabels parses PoP labels, such as human or LLM-judge annotations, from the CSV text of
-// r; name is the file name used in errors. ids[i] is the id of preference i (for data read
-// with prefdata, the pairs' [prefdata.Pair.ID] in order), and each label becomes a
-// [Comparison] between the indices of its two ids, in file order.
+// r; name is the file name used in errors. ids, shaped [n], holds the id of each preference
+// (for data read with prefdata, the pairs' [prefdata.Pair.ID] in order), and each label
+// becomes a [Comparison] between the indices in [0, n) of its two ids, in file order.
 //
 // The file starts with a header, exactly one of
 //
@@ -61,15 +61,15 @@ func ReadLabels(path string, ids []string) ([]Comparison, error) {
 //	p17,p3
 //	p3,p8
 //
-// Cells are ids taken verbatim (no spaces are trimmed) and follow RFC 4180 quoting, so an id
-// with a comma or a quote can be written "a,""b""". The same two preferences may be compared
+// Cells are ids taken verbatim (no spaces are trimmed) and follow RFC 4180 quoting, so the
+// cell "a,""b""" is the id a,"b" (a comma and quotes). The same two preferences may be compared
 // any number of times, in either order (repeated annotations). A UTF-8 byte order mark at the
 // start of the file, CRLF line endings and blank lines (empty or only spaces and tabs) are
 // accepted; line numbers in errors count every line, the header's included (line 1 in a file
 // that starts with it).
 //
-// ids must be non-empty, distinct and not empty strings; otherwise ParseLabels returns an
-// error before reading. Use [ParseLabelsCollectIDs] to take the ids from the file instead.
+// ids must hold at least one id, and no id may be empty or repeated; otherwise ParseLabels
+// returns an error before reading. Use [ParseLabelsCollectIDs] to take the ids from the file instead.
 //
 // A file that cannot be used stops the parse with a *[prefdata.ParseError] naming the file,
 // the 1-based line, the field ("stronger", "weaker" or "tie") and what was expected: an empty
@@ -100,8 +100,8 @@ func ParseLabels(r io.Reader, name string, ids []string) ([]Comparison, error) {
 		if i, ok := index[id]; ok {
 			return i, ""
 		}
-		msg := fmt.Sprintf("unknown preference id %q; expected one of the %d ids of the "+
-			"preference data (such as %q)", id, len(ids), ids[0])
+		msg := fmt.Sprintf("unknown preference id %q; expected one of the %d preference "+
+			"ids, such as %q", id, len(ids), ids[0])
 		if trimmed := strings.TrimSpace(id); trimmed != id {
 			if _, ok := index[trimmed]; ok {
 				msg += "; the cell has spaces around an id, and ids are taken verbatim"

@@ -80,7 +80,7 @@ func TestParseLabelsErrors(t *testing.T) {
 	const (
 		header   = "stronger,weaker\n"
 		expected = `; expected "stronger,weaker", or "stronger,weaker,tie" with a tie column`
-		known    = `; expected one of the 3 ids of the preference data (such as "p0")`
+		known    = `; expected one of the 3 preference ids, such as "p0"`
 		quoting  = `; expected cells separated by commas, quoted as in RFC 4180 ("a,""b""")`
 	)
 	tests := []struct {
@@ -501,11 +501,16 @@ func ExampleParseLabels() {
 	comps, err := pop.ParseLabels(strings.NewReader(labels), "labels.csv", ids)
 	fmt.Println(comps, err)
 
+	// A label naming a preference that is not in the data.
 	_, err = pop.ParseLabels(strings.NewReader(labels+"uf-003,uf-004\n"), "labels.csv", ids)
-	fmt.Println(err)
+	var pe *prefdata.ParseError
+	if errors.As(err, &pe) {
+		fmt.Printf("%s, line %d, field %q:\n%s\n", pe.File, pe.Line, pe.Field, pe.Msg)
+	}
 	// Output:
 	// [2>0 1>0] <nil>
-	// labels.csv:4: field "weaker": unknown preference id "uf-004"; expected one of the 3 ids of the preference data (such as "uf-001")
+	// labels.csv, line 4, field "weaker":
+	// unknown preference id "uf-004"; expected one of the 3 preference ids, such as "uf-001"
 }
 
 func ExampleParseLabelsCollectIDs() {

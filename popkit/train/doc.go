@@ -9,4 +9,8 @@
 // Batches pack the chosen and rejected responses of B pairs as 2B rows of one forward pass.
 // Each batch is padded only to its longest row, rounded up to a multiple of [PadMultiple], so
 // short data compiles few, small graphs.
+//
+// [Model.Generate] samples answers from a trained policy (temperature, top-k, top-p), and
+// [Model.GenerationLogProbs] scores sampled answers under another model, for the KL to the
+// reference.
 package train

@@ -204,7 +204,8 @@ func TestSampleConfigValidate(t *testing.T) {
 			t.Errorf("%+v: error %v, want ErrInvalidSampleConfig with %q", c.cfg, err, c.want)
 		}
 	}
-	if err := (SampleConfig{TopK: -1, TopP: 2}).Validate(); strings.Count(err.Error(), "train:") != 2 {
+	err := SampleConfig{TopK: -1, TopP: 2}.Validate()
+	if err == nil || strings.Count(err.Error(), "train: invalid sample config") != 2 {
 		t.Errorf("two bad fields: error %v, want both reported", err)
 	}
 }

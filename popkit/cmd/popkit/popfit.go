@@ -41,7 +41,8 @@ func popCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 // popFitUsage heads the help of "popkit pop fit"; the flags follow it.
-const popFitUsage = `Usage: popkit pop fit --labels FILE [--ids-from DATA.jsonl] [--ridge R] --out FILE
+const popFitUsage = `Usage:
+  popkit pop fit --labels FILE [--ids-from DATA.jsonl] [--ridge R] --out FILE
 
 Fits Bradley-Terry scores u, P(i stronger than j) = sigmoid(u_i - u_j), to the PoP labels
 in --labels (CSV with the header "stronger,weaker", or "stronger,weaker,tie", and one pair
@@ -103,30 +104,9 @@ func popFitCommand(args []string, stderr io.Writer) error {
 		cfg = pop.FitConfig{NoRidge: true}
 	}
 
-	var (
-		ids    []string
-		comps  []pop.Comparison
-		source string
-		err    error
-	)
-	if *idsFrom != "" {
-		pairs, err := prefdata.ReadJSONL(*idsFrom)
-		if err != nil {
-			return err
-		}
-		ids = make([]string, len(pairs))
-		for i, p := range pairs {
-			ids[i] = p.ID
-		}
-		if comps, err = pop.ReadLabels(*labels, ids); err != nil {
-			return err
-		}
-		source = "ids from " + *idsFrom
-	} else {
-		if comps, ids, err = pop.ReadLabelsCollectIDs(*labels); err != nil {
-			return err
-		}
-		source = "ids from the labels"
+	ids, comps, source, err := readPopFitInputs(*labels, *idsFrom)
+	if err != nil {
+		return err
 	}
 
 	u, report, err := pop.FitBradleyTerry(len(ids), comps, cfg)
@@ -158,6 +138,27 @@ func popFitCommand(args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "wrote %d scores to %s\n", len(ids), *out)
 	return nil
+}
+
+// readPopFitInputs reads the labels, with the ids of the pairs in the data file idsFrom, or,
+// when idsFrom is empty, with the ids collected from the labels. source says where the ids
+// came from, for the report.
+func readPopFitInputs(labels, idsFrom string) (ids []string, comps []pop.Comparison,
+	source string, err error) {
+	if idsFrom == "" {
+		comps, ids, err = pop.ReadLabelsCollectIDs(labels)
+		return ids, comps, "ids from the labels", err
+	}
+	pairs, err := prefdata.ReadJSONL(idsFrom)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ids = make([]string, len(pairs))
+	for i, p := range pairs {
+		ids[i] = p.ID
+	}
+	comps, err = pop.ReadLabels(labels, ids)
+	return ids, comps, "ids from " + idsFrom, err
 }
 
 // printPopFitReport writes a summary of the labels and of the fit to w.

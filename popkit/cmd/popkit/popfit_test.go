@@ -254,8 +254,8 @@ func TestPopFitBadInput(t *testing.T) {
 		want   string // the error, after the directory and a path separator
 	}{
 		{"unknown id", "stronger,weaker\na,b\nb,z\n", popFitData("a", "b", "c"),
-			`l.csv:3: field "weaker": unknown preference id "z"; expected one of the 3 ids ` +
-				`of the preference data (such as "a")`},
+			`l.csv:3: field "weaker": unknown preference id "z"; expected one of the 3 ` +
+				`preference ids, such as "a"`},
 		{"self-comparison", "stronger,weaker\nb,b\n", "",
 			`l.csv:2: field "weaker": "b" is both the stronger and the weaker preference; ` +
 				`expected two different preferences`},
@@ -306,6 +306,13 @@ func TestPopFitBadInput(t *testing.T) {
 		if !errors.Is(err, os.ErrNotExist) || exitCode(err) != 1 {
 			t.Errorf("%q: error %v, want a missing file with exit code 1", args, err)
 		}
+	}
+
+	// An output directory that does not exist.
+	_, _, err := popFitDispatch("pop", "fit", "--labels", labels, "--out",
+		filepath.Join(dir, "none", "s.csv"))
+	if !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), "writing the scores") {
+		t.Errorf("output in a missing directory: error %v, want a failure to write", err)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/experiment"
 	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 // runCommand parses the flags of "popkit run" and runs the comparison.
@@ -41,6 +42,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		popK     = fs.Int("pop-k", 1, "PoP comparisons per preference")
 		sampling = fs.String("pop-sampling", pop.Random.String(), "PoP sampling strategy: "+
 			strings.Join(pop.StrategyNames(), " or ")+" (see the pop package)")
+		inference = fs.String("margin-inference", train.Offline.String(),
+			"how DPO-PoP infers margins: "+strings.Join(train.InferenceNames(), ", ")+
+				" (see the train package)")
 		control = fs.Bool("control", false,
 			"also train the control: DPO with margin 0 on DPO-PoP's training pairs")
 		noise = fs.String("pop-noise", "flip:0", "PoP label noise: flip:P (flip each label "+
@@ -86,8 +90,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("flag --pop-sampling: %w", err)
 	}
+	inf, err := train.ParseInference(*inference)
+	if err != nil {
+		return fmt.Errorf("flag --margin-inference: %w", err)
+	}
 	if *seeds < 1 {
-		return fmt.Errorf("flag --seeds: need at least 1 seed, got %d", *seeds)
+		return fmt.Errorf("flag --seeds: seeds must be >= 1, got %d", *seeds)
 	}
 	if *popK < 1 {
 		return fmt.Errorf("flag --pop-k: need at least 1 comparison per preference, got %d", *popK)
@@ -95,7 +103,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := experiment.Config{
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
 		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
-		Fit: pop.FitConfig{Ridge: *ridge},
+		Inference: inf,
+		Fit:       pop.FitConfig{Ridge: *ridge},
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
 	cfg.Train.PreferenceSteps = *steps
