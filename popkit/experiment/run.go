@@ -45,6 +45,12 @@ const (
 	MetricPoPTouchedWeak   = "pop_touched_weak"
 	MetricPoPTouchedMedium = "pop_touched_medium"
 	MetricPoPTouchedStrong = "pop_touched_strong"
+	// MetricPoPTrainWeak, ...Medium and ...Strong are the shares of weak, medium and strong
+	// pairs in the training set the sampling strategy gives DPO-PoP (with repetition; ties
+	// make up the rest), to compare with the data's own shares.
+	MetricPoPTrainWeak   = "pop_train_share_weak"
+	MetricPoPTrainMedium = "pop_train_share_medium"
+	MetricPoPTrainStrong = "pop_train_share_strong"
 )
 
 // Data is the input of a run: training pairs and, optionally, separate held-out pairs and a
@@ -316,7 +322,12 @@ func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sa
 			}
 		}
 	}
+	weak, medium, strong, _ := pop.BucketShares(gt, sample.Train, buckets.WeakMax,
+		buckets.MediumMax)
 	values := map[string]float64{
+		MetricPoPTrainWeak:     weak,
+		MetricPoPTrainMedium:   medium,
+		MetricPoPTrainStrong:   strong,
 		MetricPoPSpearman:      eval.Spearman(margins, gt),
 		MetricPoPPearson:       stat.Correlation(margins, gt, nil),
 		MetricPoPKendall:       stat.Kendall(margins, gt, nil),
@@ -328,7 +339,7 @@ func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sa
 	var diag []Row
 	for _, name := range []string{MetricPoPSpearman, MetricPoPPearson, MetricPoPKendall,
 		MetricPoPLabelAccuracy, MetricPoPTouchedWeak, MetricPoPTouchedMedium,
-		MetricPoPTouchedStrong} {
+		MetricPoPTouchedStrong, MetricPoPTrainWeak, MetricPoPTrainMedium, MetricPoPTrainStrong} {
 		diag = append(diag, Row{Method: dpo.PoP.String(), Metric: name, Seed: seed,
 			Value: values[name]})
 	}
