@@ -81,6 +81,22 @@ type Discriminative struct {
 	Pairs, Ties, Weak, Medium, Strong int
 }
 
+// ImplicitMargins returns h_i = beta * ((pc_i - rc_i) - (pr_i - rr_i)) for every pair, from the
+// log-probs of the chosen (pc, rc) and rejected (pr, rr) responses under the policy and the
+// reference. All four slices must have one length; ImplicitMargins panics otherwise.
+func ImplicitMargins(beta float64, pc, pr, rc, rr []float64) []float64 {
+	n := len(pc)
+	if len(pr) != n || len(rc) != n || len(rr) != n {
+		panic(fmt.Sprintf("eval: ImplicitMargins: log-prob slices of lengths %d, %d, %d, %d",
+			len(pc), len(pr), len(rc), len(rr)))
+	}
+	h := make([]float64, n)
+	for i := range h {
+		h[i] = beta * ((pc[i] - rc[i]) - (pr[i] - rr[i]))
+	}
+	return h
+}
+
 // Discriminate measures implicit margins h against ground-truth margins gt (same length).
 func Discriminate(h, gt []float64, b Buckets) (Discriminative, error) {
 	if len(h) != len(gt) {

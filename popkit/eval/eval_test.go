@@ -117,3 +117,12 @@ func ExampleInterval() {
 	fmt.Printf("%.3f [%.3f, %.3f] over %d seeds\n", s.Mean, s.Low, s.High, s.N)
 	// Output: 0.610 [0.535, 0.685] over 3 seeds
 }
+
+func TestImplicitMargins(t *testing.T) {
+	// beta = 0.1: ((-5 + 10) - (-12 + 12)) = 5 -> 0.5; ((-10 + 10) - (-8 + 12)) = -4 -> -0.4.
+	h := ImplicitMargins(0.1, []float64{-5, -10}, []float64{-12, -8}, []float64{-10, -10},
+		[]float64{-12, -12})
+	if !near(h[0], 0.5, 1e-12) || !near(h[1], -0.4, 1e-12) {
+		t.Errorf("ImplicitMargins = %v, want [0.5 -0.4]", h)
+	}
+}

@@ -84,6 +84,9 @@ func (c Config) Normalized() Config {
 	if c.Level == 0 {
 		c.Level = DefaultLevel
 	}
+	if c.PoP.K == 0 {
+		c.PoP.K = 1 // pop's default, written out so that config.json compares equal
+	}
 	preset := FullTraining()
 	if c.Quick {
 		preset = QuickTraining()

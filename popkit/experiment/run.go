@@ -212,10 +212,7 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 		if err != nil {
 			return err
 		}
-		h := make([]float64, len(testPairs))
-		for i := range h {
-			h[i] = tc.DPO.Beta * ((pc[i] - refTestC[i]) - (pr[i] - refTestR[i]))
-		}
+		h := eval.ImplicitMargins(tc.DPO.Beta, pc, pr, refTestC, refTestR)
 		d, err := eval.Discriminate(h, testGT, buckets)
 		if err != nil {
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
