@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -50,6 +53,7 @@ type runRecord struct {
 // have the same setup.
 type setup struct {
 	Data         string        `json:"data"`
+	DataSHA256   string        `json:"data_sha256,omitempty"`
 	Test         string        `json:"test,omitempty"`
 	TestFraction float64       `json:"test_fraction"`
 	Methods      []string      `json:"methods"`
@@ -64,7 +68,7 @@ type setup struct {
 	Level        float64       `json:"level"`
 }
 
-func setupOf(cfg Config) setup {
+func setupOf(cfg Config, digest string) setup {
 	data := cfg.Data
 	if data == "" {
 		data = SyntheticName
@@ -75,10 +79,34 @@ func setupOf(cfg Config) setup {
 	}
 	tc := cfg.Train
 	tc.Progress = nil
-	return setup{Data: data, Test: cfg.Test, TestFraction: cfg.TestFraction, Methods: methods,
+	return setup{Data: data, DataSHA256: digest, Test: cfg.Test, TestFraction: cfg.TestFraction, Methods: methods,
 		Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
 		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
 		Fit: cfg.Fit, Level: cfg.Level}
+}
+
+// dataDigest returns the SHA-256 of the data file and the test file (empty for the synthetic
+// set), so that a run is not resumed on a file that changed.
+func dataDigest(cfg Config) (string, error) {
+	if cfg.Data == "" {
+		return "", nil
+	}
+	h := sha256.New()
+	for _, path := range []string{cfg.Data, cfg.Test} {
+		if path == "" {
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // LoadData reads the configured training (and test) pairs, or generates the synthetic set.
@@ -113,10 +141,22 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 	if err != nil {
 		return nil, err
 	}
+	if err := data.check(cfg); err != nil {
+		return nil, err
+	}
+	if n, total := data.truncated(cfg.Train.Limits); n > 0 && logger != nil {
+		logger.Warn("responses cut to fit the sequence limits (see policy.Encode)",
+			"truncated", n, "of", total, "max_len", cfg.Train.Limits.MaxLen,
+			"max_prompt_len", cfg.Train.Limits.MaxPromptLen)
+	}
+	digest, err := dataDigest(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	results, err := resume(cfg, b, dir)
+	results, err := resume(cfg, digest, b, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -165,8 +205,8 @@ func rowOrder(cfg Config) func(a, b Row) int {
 
 // resume checks dir's config.json against cfg (writing it when absent) and returns the rows
 // already in dir's runs.csv.
-func resume(cfg Config, b compute.Backend, dir string) (*Results, error) {
-	rec := runRecord{Setup: setupOf(cfg), Backend: backend.Describe(b),
+func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results, error) {
+	rec := runRecord{Setup: setupOf(cfg, digest), Backend: backend.Describe(b),
 		GoVersion: runtime.Version(), GoMLX: moduleVersion("github.com/gomlx/gomlx"),
 		Description: "popkit run: margin-DPO methods compared over seeds; see runs.csv"}
 	want, err := json.MarshalIndent(rec.Setup, "", "  ")

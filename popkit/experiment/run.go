@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/eval"
+	"github.com/poprlhf/sandbox/popkit/policy"
 	"github.com/poprlhf/sandbox/popkit/pop"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 	"github.com/poprlhf/sandbox/popkit/train"
@@ -66,6 +68,35 @@ type Data struct {
 	Prompts []string
 }
 
+// check reports data too small for the configured split before any training starts.
+func (d Data) check(cfg Config) error {
+	nTrain, nTest := len(d.Train), len(d.Test)
+	if d.Test == nil {
+		nTest = int(math.Round(cfg.TestFraction * float64(len(d.Train))))
+		nTrain -= nTest
+	}
+	if nTrain < 2 || nTest < 1 {
+		return fmt.Errorf("experiment: %s gives %d training and %d held-out pairs; need at "+
+			"least 2 and 1 (check the data and the test fraction)", d.Name, nTrain, nTest)
+	}
+	return nil
+}
+
+// truncated counts the responses (chosen and rejected) that lim cuts.
+func (d Data) truncated(lim policy.Limits) (n, total int) {
+	for _, pairs := range [][]prefdata.Pair{d.Train, d.Test} {
+		for _, p := range pairs {
+			for _, y := range []string{p.Chosen, p.Rejected} {
+				total++
+				if policy.Encode(p.Prompt, y, lim).Truncated {
+					n++
+				}
+			}
+		}
+	}
+	return n, total
+}
+
 // Runner runs the comparison, one (method, seed) cell at a time.
 type Runner struct {
 	Backend compute.Backend
@@ -79,9 +110,9 @@ type Runner struct {
 	Emit func(rows []Row) error
 }
 
-// ControlName names the reviewers' control in the rows: DPO (margin 0) trained on exactly the
-// training pairs that the PoP sample gives DPO-PoP, so that a gain of DPO-PoP over the control
-// comes from the margins and not from the choice of pairs.
+// ControlName names the control arm in the rows (asked for by the paper's public reviewers):
+// DPO (margin 0) trained on exactly the pairs DPO-PoP trains on, so that a gain of DPO-PoP over
+// the control comes from the margins and not from the choice of pairs.
 const ControlName = "dpo-control"
 
 // arm is one policy trained per seed: a loss, and the training pairs it sees.
@@ -180,8 +211,10 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 		if err != nil {
 			return err
 		}
-		if err := r.emit(diag); err != nil {
-			return err
+		if slices.Contains(cfg.Methods, dpo.PoP) {
+			if err := r.emit(diag); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -193,15 +226,18 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 		}
 		data := train.Pairs{Pairs: trainPairs, RefChosen: refTrainC, RefRejected: refTrainR,
 			Offsets: offsets, Method: a.method}
+		// The joint variants learn margins while training on every pair, so DPO-PoP and its
+		// control then see every pair too; offline, both see the sample's training pairs.
 		joint := a.method == dpo.PoP && cfg.Inference != train.Offline
-		if a.sampled && !joint {
+		if a.sampled && cfg.Inference == train.Offline {
 			data = data.Subset(sample.Train)
 		}
 		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(data.Pairs))
 		var policy *train.Model
 		if joint {
 			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, data, sample.Comparisons,
-				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference}, tc)
+				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
+				tc)
 		} else {
 			policy, err = train.Preference(ctx, r.Backend, ref, data, tc)
 		}
@@ -231,8 +267,12 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 				rows = append(rows, Row{Method: a.name, Metric: name, Seed: seed, Value: v})
 			}
 		}
-		logger.Info("evaluated", "method", a.name, "seed", seed, "accuracy", d.Accuracy,
-			"spearman", d.Spearman, "win_rate", values[eval.MetricWinRate])
+		attrs := []any{"method", a.name, "seed", seed, "accuracy", d.Accuracy,
+			"spearman", d.Spearman}
+		if judge != nil {
+			attrs = append(attrs, "win_rate", values[eval.MetricWinRate])
+		}
+		logger.Info("evaluated", attrs...)
 		if err := r.emit(rows); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		noise = fs.String("pop-noise", "flip:0", "PoP label noise: flip:P (flip each label "+
 			"with probability P) or bt:TAU (Bradley-Terry with temperature TAU)")
 		ridge = fs.Float64("ridge", pop.DefaultRidge,
-			"ridge of the Bradley-Terry fit of PoP margins (> 0)")
+			"ridge of the Bradley-Terry fit of PoP margins (0: none; the fit then needs a "+
+				"strongly connected comparison graph)")
 		beta  = fs.Float64("beta", dpo.DefaultBeta, "DPO beta")
 		gamma = fs.Float64("gamma", dpo.DefaultGamma,
 			"fixed margin of method fixed, in units of beta-scaled log-ratios")
@@ -97,6 +99,18 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *seeds < 1 {
 		return fmt.Errorf("flag --seeds: seeds must be >= 1, got %d", *seeds)
 	}
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"beta", *beta}, {"gamma", *gamma}, {"alpha", *alpha}, {"test-fraction", *frac}} {
+		if !(f.value > 0) {
+			return fmt.Errorf("flag --%s: must be > 0, got %g (for no margin, use method dpo)",
+				f.name, f.value)
+		}
+	}
+	if *ridge < 0 {
+		return fmt.Errorf("flag --ridge: must be >= 0 (0: no ridge), got %g", *ridge)
+	}
 	if *popK < 1 {
 		return fmt.Errorf("flag --pop-k: need at least 1 comparison per preference, got %d", *popK)
 	}
@@ -104,7 +118,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
 		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
 		Inference: inf,
-		Fit:       pop.FitConfig{Ridge: *ridge},
+		Fit:       pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
 	cfg.Train.PreferenceSteps = *steps
@@ -121,7 +135,17 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	logger.Info("popkit run", "backend", backend.Describe(b), "out", *out, "quick", *quick,
 		"methods", *methods, "seeds", *seeds)
 	start := time.Now()
+	if slices.Contains(ms, dpo.PoP) && strategy == pop.Random && inf == train.Offline &&
+		!*control {
+		logger.Warn("with random sampling, DPO-PoP trains on the winners of its comparisons " +
+			"while the other methods train on every pair; add --control to tell the effect of " +
+			"the pairs from that of the margins")
+	}
 	if _, err := experiment.RunToDir(ctx, b, cfg, *out, logger); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted; finished cells are saved in %s, and the same "+
+				"command resumes the run", *out)
+		}
 		return err
 	}
 	md, err := readFile(filepath.Join(*out, experiment.FileSummaryMD))
