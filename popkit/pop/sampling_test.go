@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/poprlhf/sandbox/popkit/internal/realdata"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 )
 
@@ -487,34 +486,6 @@ func TestTertileCuts(t *testing.T) {
 	})
 }
 
-// ultrafeedbackSample returns the path of the shared 1,000-pair UltraFeedback sample, found at
-// ../shared/data/ultrafeedback/train_1000.jsonl from the repository root (the first directory
-// above the package with a go.mod), or skips the test.
-func ultrafeedbackSample(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: repository root (go.mod) not found above the package directory")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", "ultrafeedback", "train_1000.jsonl")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("skipping: the UltraFeedback sample is not on this machine (%v); it is "+
-			"expected at ../shared/data/ultrafeedback/train_1000.jsonl from the repository root",
-			err)
-	}
-	return path
-}
-
 // meanGap returns the mean of |m_i - m_j| over the comparisons.
 func meanGap(margins []float64, comps []Comparison) float64 {
 	sum := 0.0
@@ -525,7 +496,7 @@ func meanGap(margins []float64, comps []Comparison) float64 {
 }
 
 func TestDrawRealSample(t *testing.T) {
-	pairs, err := prefdata.ReadJSONL(ultrafeedbackSample(t))
+	pairs, err := prefdata.ReadJSONL(realdata.Require(t))
 	if err != nil {
 		t.Fatal(err)
 	}

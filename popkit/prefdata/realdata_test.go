@@ -2,39 +2,11 @@ package prefdata_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/poprlhf/sandbox/popkit/internal/realdata"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 )
-
-// sampleFile returns the path of the shared 1,000-pair UltraFeedback sample, which lives beside
-// the repository (../shared/data/ultrafeedback from the repository root), or skips the test.
-func sampleFile(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: repository root (go.mod) not found above the package directory")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", "ultrafeedback", "train_1000.jsonl")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("skipping: the UltraFeedback sample is not on this machine (%v); it is "+
-			"expected at ../shared/data/ultrafeedback/train_1000.jsonl from the repository root",
-			err)
-	}
-	return path
-}
 
 // TestRealSample reads the real UltraFeedback sample. Expected numbers come from Python's json
 // module over the same file: 1,000 records; margins (metadata.score_chosen - score_rejected)
@@ -43,7 +15,7 @@ func sampleFile(t *testing.T) string {
 // line 834 (source_index 28230) has chosen == ""; without those two the margins sum to 1889.5
 // and 111 ties remain.
 func TestRealSample(t *testing.T) {
-	path := sampleFile(t)
+	path := realdata.Require(t)
 
 	_, err := prefdata.Options{Empty: prefdata.EmptyReject}.ReadJSONL(path)
 	var pe *prefdata.ParseError

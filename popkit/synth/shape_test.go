@@ -3,11 +3,10 @@ package synth
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/poprlhf/sandbox/popkit/internal/realdata"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 )
 
@@ -118,7 +117,7 @@ func TestMarginShape(t *testing.T) {
 		compareShapes(t, fmt.Sprintf("seed %d", seed), got, realShape)
 	}
 
-	path, ok := samplePath()
+	path, ok := realdata.Path()
 	if !ok {
 		t.Skipf("skipping the comparison with the real file: the UltraFeedback sample is not "+
 			"at %s (../shared/data/ultrafeedback/train_1000.jsonl from the repository root)",
@@ -158,27 +157,4 @@ func TestBestVsWorstShape(t *testing.T) {
 		t.Errorf("best-vs-worst: mean %.3f, ties %.3f; want a mean at least 1 above "+
 			"best-vs-random's %.3f and under 2%% ties", w.mean, w.ties, r.mean)
 	}
-}
-
-// samplePath returns the path of the shared UltraFeedback sample, found from the repository
-// root (the first directory above this one with a go.mod), and whether the file exists.
-func samplePath() (string, bool) {
-	const rel = "../shared/data/ultrafeedback/train_1000.jsonl"
-	dir, err := os.Getwd()
-	if err != nil {
-		return rel, false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return rel, false
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, filepath.FromSlash(rel))
-	_, err = os.Stat(path)
-	return path, err == nil
 }
