@@ -53,6 +53,12 @@ const (
 	MetricPoPTrainWeak   = "pop_train_share_weak"
 	MetricPoPTrainMedium = "pop_train_share_medium"
 	MetricPoPTrainStrong = "pop_train_share_strong"
+	// MetricPoPComponents is the number of connected components of the comparison graph (a
+	// preference never compared is a component of its own); MetricPoPLargestShare is the
+	// share of preferences in the largest one. Bradley-Terry scores are comparable only within
+	// a component: the ridge ties the components together at 0.
+	MetricPoPComponents   = "pop_graph_components"
+	MetricPoPLargestShare = "pop_graph_largest_share"
 )
 
 // Data is the input of a run: training pairs and, optionally, separate held-out pairs and a
@@ -345,7 +351,7 @@ func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sa
 		return pop.Sample{}, nil, nil, fmt.Errorf("experiment: simulating PoP labels: %w", err)
 	}
 	comps := sample.Comparisons
-	margins, _, err := pop.InferMargins(len(gt), comps, cfg.Fit, pop.ScaleOf(gt))
+	margins, report, err := pop.InferMargins(len(gt), comps, cfg.Fit, pop.ScaleOf(gt))
 	if err != nil {
 		return pop.Sample{}, nil, nil, fmt.Errorf("experiment: fitting PoP margins: %w", err)
 	}
@@ -365,6 +371,8 @@ func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sa
 		MetricPoPTrainWeak:     weak,
 		MetricPoPTrainMedium:   medium,
 		MetricPoPTrainStrong:   strong,
+		MetricPoPComponents:    float64(report.Components),
+		MetricPoPLargestShare:  float64(report.LargestComponent) / float64(len(gt)),
 		MetricPoPSpearman:      eval.Spearman(margins, gt),
 		MetricPoPPearson:       stat.Correlation(margins, gt, nil),
 		MetricPoPKendall:       stat.Kendall(margins, gt, nil),
@@ -376,7 +384,8 @@ func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sa
 	var diag []Row
 	for _, name := range []string{MetricPoPSpearman, MetricPoPPearson, MetricPoPKendall,
 		MetricPoPLabelAccuracy, MetricPoPTouchedWeak, MetricPoPTouchedMedium,
-		MetricPoPTouchedStrong, MetricPoPTrainWeak, MetricPoPTrainMedium, MetricPoPTrainStrong} {
+		MetricPoPTouchedStrong, MetricPoPTrainWeak, MetricPoPTrainMedium, MetricPoPTrainStrong,
+		MetricPoPComponents, MetricPoPLargestShare} {
 		diag = append(diag, Row{Method: dpo.PoP.String(), Metric: name, Seed: seed,
 			Value: values[name]})
 	}
