@@ -61,6 +61,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		steps = fs.Int("steps", 0,
 			"preference-training steps per method (default: the preset's)")
 		sft = fs.Int("sft-steps", 0, "reference fine-tuning steps (default: the preset's)")
+		lr  = fs.Float64("lr", 0, "Adam learning rate of preference training "+
+			"(default: the preset's)")
+		sftLR = fs.Float64("sft-lr", 0, "Adam learning rate of reference fine-tuning "+
+			"(default: the preset's)")
+		batch = fs.Int("batch", 0, "pairs per training step (default: the preset's)")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: popkit run [flags]\n\n"+
@@ -123,6 +128,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
 	cfg.Train.PreferenceSteps = *steps
 	cfg.Train.SFTSteps = *sft
+	cfg.Train.PreferenceLearningRate = *lr
+	cfg.Train.SFTLearningRate = *sftLR
+	cfg.Train.BatchSize = *batch
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
