@@ -45,6 +45,12 @@ type Config struct {
 	Fit pop.FitConfig
 	// Level is the confidence level of the intervals. Default 0.95.
 	Level float64
+	// CurveEvery, when positive, evaluates every method's policy after every CurveEvery-th
+	// preference step, after the last and at step 0 (the reference) on the held-out pairs
+	// (accuracy and, with a gold judge, win rate, gold reward and KL), for the training curves
+	// of [Runner.EmitCurve] (curves.csv and curves.svg in [RunToDir]). Each evaluation costs
+	// about as much as the final one. Default 0: no curves.
+	CurveEvery int
 }
 
 // Defaults of Config; see the field comments.
@@ -124,6 +130,12 @@ func merge(base, over train.Config) train.Config {
 	if over.Progress != nil {
 		base.Progress = over.Progress
 	}
+	if over.EvalEvery != 0 {
+		base.EvalEvery = over.EvalEvery
+	}
+	if over.OnEval != nil {
+		base.OnEval = over.OnEval
+	}
 	return base
 }
 
@@ -135,6 +147,10 @@ func (c Config) Validate() error {
 	}
 	if c.Seeds < 1 {
 		return fmt.Errorf("experiment: seeds must be >= 1, got %d", c.Seeds)
+	}
+	if c.CurveEvery < 0 {
+		return fmt.Errorf("experiment: CurveEvery must be >= 0 (0: no curves), got %d",
+			c.CurveEvery)
 	}
 	if !(c.Level > 0 && c.Level < 1) {
 		return fmt.Errorf("experiment: confidence level must be in (0, 1), got %g", c.Level)

@@ -5,5 +5,6 @@
 //
 // Results are tidy rows (method, metric, seed, value) in runs.csv, rewritten atomically after
 // every finished (method, seed) cell; a run started again with the same configuration and
-// output directory skips the cells already there.
+// output directory skips the cells already there. With [Config.CurveEvery], each policy is
+// also evaluated while it trains, and its training curves go to curves.csv and curves.svg.
 package experiment

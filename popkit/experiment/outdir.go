@@ -37,6 +37,11 @@ const (
 	FileWinRateFigure = "win_rate.svg"
 	FileRunConfig     = "config.json"
 	FigureMetric      = eval.MetricAccuracy
+	// FileCurves holds the training curves (see [Config.CurveEvery]), written only when
+	// CurveEvery is set: tidy rows method, seed, step, metric, value.
+	FileCurves = "curves.csv"
+	// FileCurvesFigure draws them (see [CurveFigure]), written with FileCurves.
+	FileCurvesFigure = "curves.svg"
 )
 
 // runRecord is what config.json holds: everything that determines the results, plus the
@@ -66,6 +71,7 @@ type setup struct {
 	Control      bool          `json:"control"`
 	Fit          pop.FitConfig `json:"fit"`
 	Level        float64       `json:"level"`
+	CurveEvery   int           `json:"curve_every,omitempty"`
 }
 
 func setupOf(cfg Config, digest string) setup {
@@ -79,10 +85,10 @@ func setupOf(cfg Config, digest string) setup {
 	}
 	tc := cfg.Train
 	tc.Progress = nil
-	return setup{Data: data, DataSHA256: digest, Test: cfg.Test, TestFraction: cfg.TestFraction, Methods: methods,
-		Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
+	return setup{Data: data, DataSHA256: digest, Test: cfg.Test, TestFraction: cfg.TestFraction,
+		Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
 		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
-		Fit: cfg.Fit, Level: cfg.Level}
+		Fit: cfg.Fit, Level: cfg.Level, CurveEvery: cfg.CurveEvery}
 }
 
 // dataDigest returns the SHA-256 of the data file and the test file (empty for the synthetic
@@ -114,13 +120,13 @@ func LoadData(cfg Config) (Data, error) {
 	if cfg.Data == "" {
 		return SyntheticData()
 	}
-	pairs, err := prefdata.ReadJSONL(cfg.Data)
+	pairs, err := prefdata.ReadFile(cfg.Data)
 	if err != nil {
 		return Data{}, err
 	}
 	d := Data{Name: cfg.Data, Train: pairs}
 	if cfg.Test != "" {
-		if d.Test, err = prefdata.ReadJSONL(cfg.Test); err != nil {
+		if d.Test, err = prefdata.ReadFile(cfg.Test); err != nil {
 			return Data{}, err
 		}
 	}
@@ -128,9 +134,12 @@ func LoadData(cfg Config) (Data, error) {
 }
 
 // RunToDir runs the comparison and writes runs.csv, summary.csv, summary.md, accuracy.svg and
-// config.json to dir. A directory that already holds a run with the same setup is resumed:
-// finished (method, seed) cells are kept and not recomputed. A directory holding a run with a
-// different setup is an error, so results of two setups never mix.
+// config.json to dir, with win_rate.svg when the data has a gold judge, and, when
+// cfg.CurveEvery is set, curves.csv (rewritten atomically after every curve point) and, at
+// the end, curves.svg. A directory that already holds a run with the same setup is resumed:
+// finished (method, seed) cells are kept, with their curves, and not recomputed. A directory
+// holding a run with a different setup (CurveEvery included) is an error, so results of two
+// setups never mix.
 func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 	logger *slog.Logger) (*Results, error) {
 	cfg = cfg.Normalized()
@@ -160,6 +169,10 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 	if err != nil {
 		return nil, err
 	}
+	curves, err := resumeCurves(cfg, dir)
+	if err != nil {
+		return nil, err
+	}
 
 	runsPath := filepath.Join(dir, FileRuns)
 	order := rowOrder(cfg)
@@ -169,11 +182,68 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 			results.sortRows(order)
 			return results.WriteRuns(runsPath)
 		}}
+	if cfg.CurveEvery > 0 {
+		curvesPath, curveOrder := filepath.Join(dir, FileCurves), curveRowOrder(cfg)
+		runner.EmitCurve = func(rows []CurveRow) error {
+			curves.Add(rows...)
+			curves.sortRows(curveOrder)
+			return curves.WriteCurves(curvesPath)
+		}
+	}
 	if err := runner.Run(ctx, data); err != nil {
 		return results, err
 	}
 	results.sortRows(order)
-	return results, WriteSummaries(results, cfg.Level, dir)
+	if err := WriteSummaries(results, cfg.Level, dir); err != nil {
+		return results, err
+	}
+	if cfg.CurveEvery == 0 {
+		return results, nil
+	}
+	svg, err := CurveFigure(curves, cfg.Level)
+	if err != nil {
+		return results, err
+	}
+	return results, WriteFileAtomic(filepath.Join(dir, FileCurvesFigure), svg)
+}
+
+// resumeCurves returns the curve rows already in dir's curves.csv (none when cfg has no
+// curves or the file does not exist yet).
+func resumeCurves(cfg Config, dir string) (*Curves, error) {
+	if cfg.CurveEvery == 0 {
+		return NewCurves(), nil
+	}
+	curves, err := ReadCurves(filepath.Join(dir, FileCurves))
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewCurves(), nil
+	}
+	return curves, err
+}
+
+// curveRowOrder is the order of the rows in curves.csv: by seed, method (as in rowOrder),
+// step, then metric in the order of CurveMetrics; like rowOrder, it does not depend on the
+// order in which cells were computed.
+func curveRowOrder(cfg Config) func(a, b CurveRow) int {
+	methods := map[string]int{}
+	for i, a := range arms(cfg) {
+		methods[a.name] = i
+	}
+	rank := func(index map[string]int, name string) int {
+		if i, ok := index[name]; ok {
+			return i
+		}
+		return len(index)
+	}
+	metrics := map[string]int{}
+	for i, name := range CurveMetrics {
+		metrics[name] = i
+	}
+	return func(a, b CurveRow) int {
+		return cmp.Or(cmp.Compare(a.Seed, b.Seed),
+			cmp.Compare(rank(methods, a.Method), rank(methods, b.Method)),
+			cmp.Compare(a.Step, b.Step),
+			cmp.Compare(rank(metrics, a.Metric), rank(metrics, b.Metric)))
+	}
 }
 
 // rowOrder is the order of the rows in runs.csv: by seed, then by method in the order of

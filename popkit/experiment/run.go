@@ -114,6 +114,11 @@ type Runner struct {
 	Done func(method string, seed int) bool
 	// Emit receives each finished cell's rows (and, for each seed, the PoP diagnostics).
 	Emit func(rows []Row) error
+	// EmitCurve receives the points of the training curves when Config.CurveEvery is set: for
+	// each seed, the reference's (step 0) for every pending method, then each method's after
+	// every CurveEvery-th step and after the last, as they are measured. Nil: the curves are
+	// not measured, whatever CurveEvery says.
+	EmitCurve func(rows []CurveRow) error
 }
 
 // ControlName names the control arm in the rows (asked for by the paper's public reviewers):
@@ -225,27 +230,80 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 	}
 
 	testGT := prefdata.Margins(testPairs)
+	curves := cfg.CurveEvery > 0 && r.EmitCurve != nil
+	// measure returns the curve metrics of a policy on the held-out pairs and prompts.
+	measure := func(pol *train.Model) (map[string]float64, error) {
+		pc, pr, err := pol.LogProbs(r.Backend, testPairs, 2*tc.BatchSize)
+		if err != nil {
+			return nil, err
+		}
+		h := eval.ImplicitMargins(tc.DPO.Beta, pc, pr, refTestC, refTestR)
+		d, err := eval.Discriminate(h, testGT, buckets)
+		if err != nil {
+			return nil, err
+		}
+		values := map[string]float64{eval.MetricAccuracy: d.Accuracy}
+		if judge != nil {
+			g, err := judge.evaluate(r.Backend, pol)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(values, g.Metrics())
+		}
+		return values, nil
+	}
+	if curves {
+		// Every method starts from the reference: its point at step 0 is measured once.
+		values, err := measure(ref)
+		if err != nil {
+			return fmt.Errorf("experiment: seed %d, curves at step 0: %w", seed, err)
+		}
+		var rows []CurveRow
+		for _, a := range todo {
+			rows = append(rows, curveRows(a.name, seed, 0, values)...)
+		}
+		if err := r.EmitCurve(rows); err != nil {
+			return err
+		}
+	}
+
 	for _, a := range todo {
 		offsets, err := tc.DPO.Offsets(a.method, len(trainPairs), gt, popMargins)
 		if err != nil {
 			return err
 		}
-		data := train.Pairs{Pairs: trainPairs, RefChosen: refTrainC, RefRejected: refTrainR,
+		pairs := train.Pairs{Pairs: trainPairs, RefChosen: refTrainC, RefRejected: refTrainR,
 			Offsets: offsets, Method: a.method}
 		// The joint variants learn margins while training on every pair, so DPO-PoP and its
 		// control then see every pair too; offline, both see the sample's training pairs.
 		joint := a.method == dpo.PoP && cfg.Inference != train.Offline
 		if a.sampled && cfg.Inference == train.Offline {
-			data = data.Subset(sample.Train)
+			pairs = pairs.Subset(sample.Train)
 		}
-		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(data.Pairs))
+		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(pairs.Pairs))
+		atc := tc
+		if curves {
+			atc.EvalEvery = cfg.CurveEvery
+			atc.OnEval = func(step int, pol *train.Model) error {
+				if step == tc.PreferenceSteps {
+					return nil // the final evaluation below gives the last point
+				}
+				values, err := measure(pol)
+				if err != nil {
+					return err
+				}
+				logger.Info("curve", "method", a.name, "seed", seed, "step", step,
+					"accuracy", values[eval.MetricAccuracy])
+				return r.EmitCurve(curveRows(a.name, seed, step, values))
+			}
+		}
 		var policy *train.Model
 		if joint {
-			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, data, sample.Comparisons,
+			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
 				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
-				tc)
+				atc)
 		} else {
-			policy, err = train.Preference(ctx, r.Backend, ref, data, tc)
+			policy, err = train.Preference(ctx, r.Backend, ref, pairs, atc)
 		}
 		if err != nil {
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
@@ -279,11 +337,30 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 			attrs = append(attrs, "win_rate", values[eval.MetricWinRate])
 		}
 		logger.Info("evaluated", attrs...)
+		if curves {
+			err := r.EmitCurve(curveRows(a.name, seed, tc.PreferenceSteps, values))
+			if err != nil {
+				return err
+			}
+		}
 		if err := r.emit(rows); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// curveRows returns the points of the curve metrics among values, in the order of
+// CurveMetrics.
+func curveRows(method string, seed, step int, values map[string]float64) []CurveRow {
+	var rows []CurveRow
+	for _, name := range CurveMetrics {
+		if v, ok := values[name]; ok {
+			rows = append(rows, CurveRow{Method: method, Seed: seed, Step: step, Metric: name,
+				Value: v})
+		}
+	}
+	return rows
 }
 
 // metricOrder is the order of the evaluation metrics in runs.csv; the generative ones appear

@@ -69,7 +69,8 @@ func ReadLabels(path string, ids []string) ([]Comparison, error) {
 // that starts with it).
 //
 // ids must hold at least one id, and no id may be empty or repeated; otherwise ParseLabels
-// returns an error before reading. Use [ParseLabelsCollectIDs] to take the ids from the file instead.
+// returns an error before reading. Use [ParseLabelsCollectIDs] to take the ids from the file
+// instead.
 //
 // A file that cannot be used stops the parse with a *[prefdata.ParseError] naming the file,
 // the 1-based line, the field ("stronger", "weaker" or "tie") and what was expected: an empty

@@ -1,5 +1,7 @@
-// Package prefdata holds preference pairs, reads UltraFeedback-style JSON Lines files,
-// validates them and splits them into train and test sets.
+// Package prefdata holds preference pairs, reads UltraFeedback-style JSON Lines and Parquet
+// files ([ReadFile] picks the reader by extension), validates them and splits them into train
+// and test sets. In Parquet errors, "line" is the 1-based row; the Parquet rules are at
+// [Options.ParseParquet].
 //
 // # Pairs
 //

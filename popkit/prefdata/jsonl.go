@@ -96,11 +96,10 @@ func (o Options) ReadJSONL(path string) ([]Pair, error) {
 // checks); a file without pairs is a *ParseError with Line 0; a failure of r itself is returned
 // wrapped, with the name and line. An Options value with an unknown Empty policy is an error.
 func (o Options) ParseJSONL(r io.Reader, name string) ([]Pair, error) {
-	if o.Empty < 0 || int(o.Empty) >= len(emptyPolicyNames) {
-		return nil, fmt.Errorf("prefdata: unknown empty-response policy %d (valid: %s)",
-			int(o.Empty), strings.Join(emptyPolicyNames[:], ", "))
+	if err := o.check(); err != nil {
+		return nil, err
 	}
-	p := parser{name: name, opts: o, seen: map[string]int{}}
+	p := parser{name: name, opts: o, seen: map[string]int{}, unit: "line"}
 	br := bufio.NewReaderSize(r, 64<<10)
 
 	var (
@@ -147,6 +146,15 @@ func (o Options) ParseJSONL(r io.Reader, name string) ([]Pair, error) {
 	return pairs, nil
 }
 
+// check returns an error if o has an unknown Empty policy.
+func (o Options) check() error {
+	if o.Empty < 0 || int(o.Empty) >= len(emptyPolicyNames) {
+		return fmt.Errorf("prefdata: unknown empty-response policy %d (valid: %s)",
+			int(o.Empty), strings.Join(emptyPolicyNames[:], ", "))
+	}
+	return nil
+}
+
 // utf8BOM is the byte order mark some editors write at the start of UTF-8 files.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
@@ -165,11 +173,12 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 // idFields are the fields an ID is taken from, in order of preference.
 var idFields = [...]string{"id", "prompt_id", "source_index"}
 
-// parser holds the state of one ParseJSONL call.
+// parser holds the state of one ParseJSONL or ParseParquet call.
 type parser struct {
 	name string
 	opts Options
-	seen map[string]int // ID -> line where it was first seen
+	seen map[string]int // ID -> line (or row) where it was first seen
+	unit string         // what a line number counts in messages: "line" or "row"
 }
 
 // errf returns a *ParseError for the given line and field.
@@ -224,6 +233,15 @@ func (p *parser) parseLine(line []byte, lineNo int) (pair Pair, keep bool, err e
 	if err != nil {
 		return pair, false, err
 	}
+	return p.pair(lineNo, id, idField, prompt, chosen.text, rejected.text, sc, sr, fc)
+}
+
+// pair checks the decoded fields of the record on lineNo and builds its Pair: the scores must
+// be in order with a finite gap, the ID new, and an empty response is handled by Options.Empty.
+// fc is the field score_chosen came from. keep is false when the pair is skipped.
+func (p *parser) pair(lineNo int, id, idField, prompt, chosen, rejected string,
+	sc, sr float64, fc string) (pair Pair, keep bool, err error) {
+
 	if math.IsInf(sc-sr, 0) {
 		return pair, false, p.errf(lineNo, fc, "the margin score_chosen - score_rejected = "+
 			"%g - (%g) is not finite: expected scores on a rating scale", sc, sr)
@@ -235,16 +253,16 @@ func (p *parser) parseLine(line []byte, lineNo int) (pair Pair, keep bool, err e
 	}
 
 	if first, dup := p.seen[id]; dup {
-		return pair, false, p.errf(lineNo, idField, "duplicate id %q, first used on line %d",
-			id, first)
+		return pair, false, p.errf(lineNo, idField, "duplicate id %q, first used on %s %d",
+			id, p.unit, first)
 	}
 	p.seen[id] = lineNo
 
-	pair = Pair{ID: id, Prompt: prompt, Chosen: chosen.text, Rejected: rejected.text,
+	pair = Pair{ID: id, Prompt: prompt, Chosen: chosen, Rejected: rejected,
 		ScoreChosen: sc, ScoreRejected: sr}
 	for _, r := range [...]struct {
 		field, text string
-	}{{"chosen", chosen.text}, {"rejected", rejected.text}} {
+	}{{"chosen", chosen}, {"rejected", rejected}} {
 		if strings.TrimSpace(r.text) != "" {
 			continue
 		}
@@ -314,18 +332,7 @@ func (p *parser) response(obj map[string]json.RawMessage, field string, lineNo i
 		if err != nil {
 			return response{}, err
 		}
-		last := -1
-		for i, m := range msgs {
-			if m.role == "assistant" {
-				last = i
-			}
-		}
-		if last < 0 {
-			return response{}, p.errf(lineNo, field,
-				"expected a conversation with a message of role \"assistant\", found none")
-		}
-		return response{text: msgs[last].content, chat: true, userTurns: userContents(
-			msgs[:last])}, nil
+		return p.chatResponse(msgs, field, lineNo)
 	default:
 		return response{}, p.errf(lineNo, field,
 			"expected a string or a list of chat messages, got %s", describe(raw))
@@ -346,18 +353,45 @@ func (p *parser) prompt(obj map[string]json.RawMessage, chosen, rejected respons
 			if err != nil {
 				return "", err
 			}
-			users := userContents(msgs)
-			if len(users) == 0 {
-				return "", p.errf(lineNo, "prompt",
-					"expected a conversation with a message of role \"user\", found none")
-			}
-			return strings.Join(users, promptSeparator), nil
+			return p.chatPrompt(msgs, lineNo)
 		default:
 			return "", p.errf(lineNo, "prompt",
 				"expected a string or a list of chat messages, got %s", describe(raw))
 		}
 	}
+	return p.promptFromResponses(chosen, rejected, lineNo)
+}
 
+// chatResponse returns the response of the conversation msgs, decoded from field: the content
+// of its last "assistant" message, with the user turns before it.
+func (p *parser) chatResponse(msgs []message, field string, lineNo int) (response, error) {
+	last := -1
+	for i, m := range msgs {
+		if m.role == "assistant" {
+			last = i
+		}
+	}
+	if last < 0 {
+		return response{}, p.errf(lineNo, field,
+			"expected a conversation with a message of role \"assistant\", found none")
+	}
+	return response{text: msgs[last].content, chat: true, userTurns: userContents(
+		msgs[:last])}, nil
+}
+
+// chatPrompt returns the prompt given as the conversation msgs: its user turns, joined.
+func (p *parser) chatPrompt(msgs []message, lineNo int) (string, error) {
+	users := userContents(msgs)
+	if len(users) == 0 {
+		return "", p.errf(lineNo, "prompt",
+			"expected a conversation with a message of role \"user\", found none")
+	}
+	return strings.Join(users, promptSeparator), nil
+}
+
+// promptFromResponses returns the prompt of a record without a prompt field: the user turns
+// before the response in chosen, which must match those in rejected when it is a conversation.
+func (p *parser) promptFromResponses(chosen, rejected response, lineNo int) (string, error) {
 	if !chosen.chat || len(chosen.userTurns) == 0 {
 		return "", p.errf(lineNo, "prompt", "missing: expected a string or a list of chat "+
 			"messages, or a conversation in chosen with a user message before the response")
@@ -495,9 +529,8 @@ func (p *parser) text(raw json.RawMessage, field string, lineNo int) (string, er
 	if raw[0] != '"' {
 		return "", p.errf(lineNo, field, "expected a string, got %s", describe(raw))
 	}
-	if !utf8.Valid(raw) {
-		return "", p.errf(lineNo, field, "expected UTF-8 text, found an invalid byte "+
-			"sequence at byte %d of the value", invalidUTF8At(raw))
+	if err := p.checkUTF8(raw, field, lineNo); err != nil {
+		return "", err
 	}
 	if at := unpairedSurrogate(raw); at >= 0 {
 		return "", p.errf(lineNo, field, "expected UTF-8 text, found an unpaired UTF-16 "+
@@ -508,6 +541,15 @@ func (p *parser) text(raw json.RawMessage, field string, lineNo int) (string, er
 		return "", p.errf(lineNo, field, "expected a string: %v", err)
 	}
 	return s, nil
+}
+
+// checkUTF8 returns a *ParseError if b, the value of field, is not valid UTF-8.
+func (p *parser) checkUTF8(b []byte, field string, lineNo int) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	return p.errf(lineNo, field, "expected UTF-8 text, found an invalid byte sequence at "+
+		"byte %d of the value", invalidUTF8At(b))
 }
 
 // invalidUTF8At returns the offset of the first invalid UTF-8 sequence in b, or -1.

@@ -12,5 +12,6 @@
 //
 // [Model.Generate] samples answers from a trained policy (temperature, top-k, top-p), and
 // [Model.GenerationLogProbs] scores sampled answers under another model, for the KL to the
-// reference.
+// reference. [Config.EvalEvery] and [Config.OnEval] let a caller evaluate the policy while it
+// trains, for training curves, without changing what is trained.
 package train

@@ -218,10 +218,12 @@ const jointScope = "joint"
 // before the step's update; a pair present several times is averaged once).
 //
 // For Online and Implicit, data.Method must be dpo.PoP and data.Offsets are ignored (they
-// may be nil). Progress reports the whole loss L. The returned Model holds only the policy's
-// weights. Errors: an invalid cfg, jc or (Online) scale; data whose lengths disagree;
-// Online or Implicit with no comparisons, a comparison index outside [0, n) or a pair
-// compared with itself, or another method than dpo.PoP; and the errors of training.
+// may be nil). Progress reports the whole loss L; cfg.OnEval (see [Config.EvalEvery]) sees
+// the policy in training, whose Store also holds the variables of this run. The returned
+// Model holds only the policy's weights. Errors: an invalid cfg, jc or (Online) scale; data
+// whose lengths disagree; Online or Implicit with no comparisons, a comparison index outside
+// [0, n) or a pair compared with itself, or another method than dpo.PoP; and the errors of
+// training, including those of cfg.OnEval.
 func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, data Pairs,
 	comps []pop.Comparison, scale pop.Scale, jc JointConfig, cfg Config) (
 	*Model, JointReport, error) {
@@ -268,11 +270,12 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265))     // stream "pre", as Preference
 	rngComp := rand.New(rand.NewPCG(cfg.Seed, 0x706f70)) // stream "pop"
 	stage := "preference (" + jc.Inference.String() + ")"
-	err = runSteps(ctx, stage, cfg.PreferenceSteps, cfg.Progress, func() (float64, error) {
-		idx := sampleBatch(rng, j.n, cfg.BatchSize)
-		pick := sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
-		return trainStep(trainer, j.stepInputs(idx, pick)...)
-	})
+	err = runSteps(ctx, stage, cfg.PreferenceSteps, cfg.Progress, cfg.evalHook(m),
+		func() (float64, error) {
+			idx := sampleBatch(rng, j.n, cfg.BatchSize)
+			pick := sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
+			return trainStep(trainer, j.stepInputs(idx, pick)...)
+		})
 	if err != nil {
 		return nil, JointReport{}, err
 	}

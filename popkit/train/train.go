@@ -41,6 +41,17 @@ type Config struct {
 	Seed uint64
 	// Progress, when set, is called after every step. It must be cheap.
 	Progress func(Progress) `json:"-"`
+	// EvalEvery, when positive, makes preference training ([Preference], [PreferenceJoint])
+	// call OnEval after every EvalEvery-th step and after the last one. Default 0: never.
+	// It does not change what is trained, so it is left out of JSON when 0.
+	EvalEvery int `json:",omitempty"`
+	// OnEval receives, at the steps EvalEvery selects, the number of steps done and the
+	// policy being trained, whose Store holds the weights after that step (with, during
+	// PreferenceJoint, the variables of its margins and, always, the optimiser's state). It
+	// may read the policy ([Model.LogProbs], [Model.Generate]) but must not change its Store
+	// or keep it past the call; reading it leaves training bit for bit as without OnEval. An
+	// error stops training and is returned wrapped. Nil: no evaluation.
+	OnEval func(step int, m *Model) error `json:"-"`
 }
 
 // Progress reports one finished training step.
@@ -107,6 +118,8 @@ func (c Config) Validate() error {
 	case !(c.SFTLearningRate > 0) || !(c.PreferenceLearningRate > 0):
 		return fmt.Errorf("train: learning rates must be positive, got SFT %g, preference %g",
 			c.SFTLearningRate, c.PreferenceLearningRate)
+	case c.EvalEvery < 0:
+		return fmt.Errorf("train: EvalEvery must be >= 0 (0: never), got %d", c.EvalEvery)
 	}
 	return nil
 }
@@ -146,7 +159,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
-	err := runSteps(ctx, "sft", cfg.SFTSteps, cfg.Progress, func() (float64, error) {
+	err := runSteps(ctx, "sft", cfg.SFTSteps, cfg.Progress, nil, func() (float64, error) {
 		idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
 		tokens, mask := enc.packChosen(idx)
 		return trainStep(trainer, tokens, mask)
@@ -199,7 +212,9 @@ func (p Pairs) validate() error {
 //	L = mean_i -log sigmoid(beta * (rho_w,i - rho_l,i) - delta_i),
 //
 // over batches of cfg.BatchSize pairs drawn with replacement, for cfg.PreferenceSteps steps. The
-// copy starts from ref's weights with a fresh optimiser; ref itself is not changed.
+// copy starts from ref's weights with a fresh optimiser; ref itself is not changed. With
+// cfg.EvalEvery > 0, cfg.OnEval sees the copy after steps EvalEvery, 2*EvalEvery, ... and
+// after the last step.
 func Preference(ctx context.Context, backend compute.Backend, ref *Model, data Pairs, cfg Config) (
 	*Model, error) {
 	cfg = cfg.Normalized()
@@ -230,23 +245,43 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // stream "pre"
-	err = runSteps(ctx, "preference", cfg.PreferenceSteps, cfg.Progress, func() (float64, error) {
-		idx := sampleBatch(rng, len(data.Pairs), cfg.BatchSize)
-		tokens, mask := enc.pack(idx, cfg.BatchSize)
-		refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
-			gather(data.Offsets, idx)
-		return trainStep(trainer, tokens, mask, refC, refR, off)
-	})
+	err = runSteps(ctx, "preference", cfg.PreferenceSteps, cfg.Progress, cfg.evalHook(m),
+		func() (float64, error) {
+			idx := sampleBatch(rng, len(data.Pairs), cfg.BatchSize)
+			tokens, mask := enc.pack(idx, cfg.BatchSize)
+			refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
+				gather(data.Offsets, idx)
+			return trainStep(trainer, tokens, mask, refC, refR, off)
+		})
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// runSteps calls step steps times, reporting progress, and stops at the first error, at a
-// non-finite loss, or when ctx is done.
+// evalHook returns the function runSteps calls after each step to run c.OnEval on m at the
+// steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
+func (c Config) evalHook(m *Model) func(step, steps int) error {
+	if c.EvalEvery <= 0 || c.OnEval == nil {
+		return nil
+	}
+	every, onEval := c.EvalEvery, c.OnEval
+	return func(step, steps int) error {
+		if step%every != 0 && step != steps {
+			return nil
+		}
+		if err := onEval(step, m); err != nil {
+			return fmt.Errorf("evaluation after step %d: %w", step, err)
+		}
+		return nil
+	}
+}
+
+// runSteps calls step steps times, reporting progress and calling after (when not nil) with
+// the steps done and planned, and stops at the first error, at a non-finite loss, or when ctx
+// is done.
 func runSteps(ctx context.Context, stage string, steps int, progress func(Progress),
-	step func() (float64, error)) error {
+	after func(step, steps int) error, step func() (float64, error)) error {
 	for s := 1; s <= steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("train: %s stopped before step %d: %w", stage, s, err)
@@ -260,6 +295,11 @@ func runSteps(ctx context.Context, stage string, steps int, progress func(Progre
 		}
 		if progress != nil {
 			progress(Progress{Stage: stage, Step: s, Steps: steps, Loss: loss})
+		}
+		if after != nil {
+			if err := after(s, steps); err != nil {
+				return fmt.Errorf("train: %s: %w", stage, err)
+			}
 		}
 	}
 	return nil

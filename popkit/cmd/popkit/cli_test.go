@@ -240,6 +240,8 @@ func TestUsageErrors(t *testing.T) {
 			[]string{"--pop-noise", `unknown noise "gauss"`}},
 		{"negative seeds", []string{"run", "--seeds", "-1", "--out", out}, 1,
 			[]string{"seeds must be >= 1"}},
+		{"negative curve-every", []string{"run", "--curve-every", "-2", "--out", out}, 1,
+			[]string{"flag --curve-every: must be >= 0 (0: no curves), got -2"}},
 		{"unknown command", []string{"train"}, 2,
 			[]string{`unknown command "train"`, "Usage:"}},
 	}

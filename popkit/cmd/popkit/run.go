@@ -65,12 +65,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"(default: the preset's)")
 		sftLR = fs.Float64("sft-lr", 0, "Adam learning rate of reference fine-tuning "+
 			"(default: the preset's)")
-		batch = fs.Int("batch", 0, "pairs per training step (default: the preset's)")
+		batch      = fs.Int("batch", 0, "pairs per training step (default: the preset's)")
+		curveEvery = fs.Int("curve-every", 0, "evaluate every method after every N preference "+
+			"steps and write training curves (curves.csv, curves.svg; 0: none)")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: popkit run [flags]\n\n"+
 			"Trains a reference policy per seed, then every method from it, and writes\n"+
-			"runs.csv, summary.csv, summary.md, accuracy.svg and config.json to --out.\n\n"+
+			"runs.csv, summary.csv, summary.md, accuracy.svg and config.json to --out\n"+
+			"(and curves.csv, curves.svg with --curve-every).\n\n"+
 			"Flags:\n")
 		fs.PrintDefaults()
 	}
@@ -113,6 +116,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				f.name, f.value)
 		}
 	}
+	if *curveEvery < 0 {
+		return fmt.Errorf("flag --curve-every: must be >= 0 (0: no curves), got %d", *curveEvery)
+	}
 	if *ridge < 0 {
 		return fmt.Errorf("flag --ridge: must be >= 0 (0: no ridge), got %g", *ridge)
 	}
@@ -122,8 +128,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := experiment.Config{
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
 		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
-		Inference: inf,
-		Fit:       pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
+		Inference: inf, CurveEvery: *curveEvery,
+		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
 	cfg.Train.PreferenceSteps = *steps
