@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"image/color"
-	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 
@@ -91,42 +88,27 @@ var curvesHeader = []string{"method", "seed", "step", "metric", "value"}
 // ReadCurves reads a curves.csv written by [Curves.WriteCurves]. Errors name the file, the
 // line and the field.
 func ReadCurves(path string) (*Curves, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
-	cr.FieldsPerRecord = len(curvesHeader)
 	c := NewCurves()
-	for line := 1; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if line == 1 {
-			if !slices.Equal(rec, curvesHeader) {
-				return nil, fmt.Errorf("%s:1: header %v, want %v", path, rec, curvesHeader)
-			}
-			continue
-		}
+	err := readTidyCSV(path, curvesHeader, func(line int, rec []string) error {
 		var ints [2]int
 		for k, field := range []int{1, 2} {
+			var err error
 			if ints[k], err = strconv.Atoi(rec[field]); err != nil || ints[k] < 0 {
-				return nil, fmt.Errorf("%s:%d: field %q: %q is not a non-negative integer",
+				return fmt.Errorf("%s:%d: field %q: %q is not a non-negative integer",
 					path, line, curvesHeader[field], rec[field])
 			}
 		}
 		value, err := strconv.ParseFloat(rec[4], 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: field \"value\": %q is not a number", path, line,
+			return fmt.Errorf("%s:%d: field \"value\": %q is not a number", path, line,
 				rec[4])
 		}
 		c.Add(CurveRow{Method: rec[0], Seed: ints[0], Step: ints[1], Metric: rec[3],
 			Value: value})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -68,39 +68,53 @@ var runsHeader = []string{"method", "metric", "seed", "value"}
 // ReadRuns reads a runs.csv written by [Results.WriteRuns]. Errors name the file, line and
 // column.
 func ReadRuns(path string) (*Results, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
-	cr.FieldsPerRecord = len(runsHeader)
 	res := NewResults()
-	for line := 1; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if line == 1 {
-			if !slices.Equal(rec, runsHeader) {
-				return nil, fmt.Errorf("%s:1: header %v, want %v", path, rec, runsHeader)
-			}
-			continue
-		}
+	err := readTidyCSV(path, runsHeader, func(line int, rec []string) error {
 		seed, err := strconv.Atoi(rec[2])
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: field \"seed\": %q is not an integer", path, line, rec[2])
+			return fmt.Errorf("%s:%d: field \"seed\": %q is not an integer", path, line, rec[2])
 		}
 		value, err := strconv.ParseFloat(rec[3], 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: field \"value\": %q is not a number", path, line, rec[3])
+			return fmt.Errorf("%s:%d: field \"value\": %q is not a number", path, line, rec[3])
 		}
 		res.Add(Row{Method: rec[0], Metric: rec[1], Seed: seed, Value: value})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// readTidyCSV reads a CSV file whose first line must be header, and calls row for every
+// following record (line is 1-based; every record has len(header) fields).
+func readTidyCSV(path string, header []string, row func(line int, rec []string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = len(header)
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if line == 1 {
+			if !slices.Equal(rec, header) {
+				return fmt.Errorf("%s:1: header %v, want %v", path, rec, header)
+			}
+			continue
+		}
+		if err := row(line, rec); err != nil {
+			return err
+		}
+	}
 }
 
 // WriteRuns writes the rows as tidy CSV (method, metric, seed, value), atomically.
