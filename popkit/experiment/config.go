@@ -31,6 +31,12 @@ type Config struct {
 	// PoP configures the simulated preference-over-preference labels: K comparisons per
 	// preference (default 1), random partners, and label noise (default none).
 	PoP pop.SimConfig
+	// Labels is a file of PoP labels made outside popkit (human or LLM-judge annotations; the
+	// format of pop.ReadLabels, ids being the data's pair ids). When set, DPO-PoP learns its
+	// margins from the labels that compare two training pairs of a seed, trains on every
+	// training pair once, and PoP, Strategy and the PoP noise are not used. Empty means
+	// simulated labels.
+	Labels string
 	// Strategy chooses which preferences are compared and which pairs DPO-PoP trains on
 	// (pop.Random, the default, or pop.Iterative); see pop.Draw.
 	Strategy pop.Strategy

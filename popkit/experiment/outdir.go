@@ -59,6 +59,7 @@ type runRecord struct {
 type setup struct {
 	Data         string        `json:"data"`
 	DataSHA256   string        `json:"data_sha256,omitempty"`
+	Labels       string        `json:"labels,omitempty"`
 	Test         string        `json:"test,omitempty"`
 	TestFraction float64       `json:"test_fraction"`
 	Methods      []string      `json:"methods"`
@@ -85,20 +86,20 @@ func setupOf(cfg Config, digest string) setup {
 	}
 	tc := cfg.Train
 	tc.Progress = nil
-	return setup{Data: data, DataSHA256: digest, Test: cfg.Test, TestFraction: cfg.TestFraction,
-		Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
+	return setup{Data: data, DataSHA256: digest, Labels: cfg.Labels, Test: cfg.Test,
+		TestFraction: cfg.TestFraction, Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
 		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
 		Fit: cfg.Fit, Level: cfg.Level, CurveEvery: cfg.CurveEvery}
 }
 
-// dataDigest returns the SHA-256 of the data file and the test file (empty for the synthetic
-// set), so that a run is not resumed on a file that changed.
+// dataDigest returns the SHA-256 of the data, test and label files given (empty for the
+// synthetic set without labels), so that a run is not resumed on a file that changed.
 func dataDigest(cfg Config) (string, error) {
-	if cfg.Data == "" {
+	if cfg.Data == "" && cfg.Labels == "" {
 		return "", nil
 	}
 	h := sha256.New()
-	for _, path := range []string{cfg.Data, cfg.Test} {
+	for _, path := range []string{cfg.Data, cfg.Test, cfg.Labels} {
 		if path == "" {
 			continue
 		}

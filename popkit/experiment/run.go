@@ -157,6 +157,13 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var labels *ownLabels
+	if cfg.Labels != "" {
+		var err error
+		if labels, err = readOwnLabels(cfg.Labels, data); err != nil {
+			return err
+		}
+	}
 	for seed := range cfg.Seeds {
 		var todo []arm
 		for _, a := range arms(cfg) {
@@ -168,7 +175,7 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 			logger.Info("seed already done", "seed", seed)
 			continue
 		}
-		if err := r.runSeed(ctx, cfg, data, seed, todo, logger); err != nil {
+		if err := r.runSeed(ctx, cfg, data, labels, seed, todo, logger); err != nil {
 			return err
 		}
 	}
@@ -176,8 +183,8 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 }
 
 // runSeed trains the reference for one seed, then each pending arm from it.
-func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, todo []arm,
-	logger *slog.Logger) error {
+func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *ownLabels,
+	seed int, todo []arm, logger *slog.Logger) error {
 	trainPairs, testPairs := data.Train, data.Test
 	if testPairs == nil {
 		trainPairs, testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
@@ -218,7 +225,8 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, seed int, t
 	var popMargins []float64
 	if slices.ContainsFunc(todo, func(a arm) bool { return a.sampled }) {
 		var diag []Row
-		sample, popMargins, diag, err = samplePoP(cfg, gt, buckets, seed)
+		sample, popMargins, diag, err = samplePoP(cfg, gt, labels.sample(trainPairs), buckets,
+			seed)
 		if err != nil {
 			return err
 		}
@@ -420,12 +428,20 @@ func (j *judge) evaluate(b compute.Backend, policy *train.Model) (eval.Generativ
 // samplePoP draws PoP labels from the ground-truth margins with the configured strategy and
 // fits Bradley-Terry margins to them, calibrated to the scale of the ground-truth margins. It
 // also returns the diagnostics rows of the sample and of the inferred margins.
-func samplePoP(cfg Config, gt []float64, buckets eval.Buckets, seed int) (pop.Sample, []float64,
-	[]Row, error) {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // stream "pop"
-	sample, err := pop.Draw(gt, cfg.Strategy, cfg.PoP, cfg.Fit, rng)
-	if err != nil {
-		return pop.Sample{}, nil, nil, fmt.Errorf("experiment: simulating PoP labels: %w", err)
+//
+// own, when not nil, is a sample built from the user's labels, used instead of simulating one.
+func samplePoP(cfg Config, gt []float64, own *pop.Sample, buckets eval.Buckets, seed int) (
+	pop.Sample, []float64, []Row, error) {
+	var sample pop.Sample
+	if own != nil {
+		sample = *own
+	} else {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // stream "pop"
+		var err error
+		if sample, err = pop.Draw(gt, cfg.Strategy, cfg.PoP, cfg.Fit, rng); err != nil {
+			return pop.Sample{}, nil, nil, fmt.Errorf("experiment: simulating PoP labels: %w",
+				err)
+		}
 	}
 	comps := sample.Comparisons
 	margins, report, err := pop.InferMargins(len(gt), comps, cfg.Fit, pop.ScaleOf(gt))
@@ -487,4 +503,50 @@ func stepLogger(logger *slog.Logger, seed int, next func(train.Progress)) func(t
 			next(p)
 		}
 	}
+}
+
+// ownLabels are PoP labels read from a file, over the indices of every pair of the data
+// (training pairs first, then separate test pairs).
+type ownLabels struct {
+	comps []pop.Comparison
+	ids   []string
+}
+
+// readOwnLabels reads the label file against the ids of every pair of data.
+func readOwnLabels(path string, data Data) (*ownLabels, error) {
+	var ids []string
+	for _, pairs := range [][]prefdata.Pair{data.Train, data.Test} {
+		for _, p := range pairs {
+			ids = append(ids, p.ID)
+		}
+	}
+	comps, err := pop.ReadLabels(path, ids)
+	if err != nil {
+		return nil, err
+	}
+	return &ownLabels{comps: comps, ids: ids}, nil
+}
+
+// sample returns the labels that compare two of trainPairs, re-indexed over trainPairs, with
+// every training pair once as the training set; nil for a nil receiver.
+func (l *ownLabels) sample(trainPairs []prefdata.Pair) *pop.Sample {
+	if l == nil {
+		return nil
+	}
+	index := make(map[string]int, len(trainPairs))
+	for i, p := range trainPairs {
+		index[p.ID] = i
+	}
+	s := &pop.Sample{Train: make([]int, len(trainPairs))}
+	for i := range s.Train {
+		s.Train[i] = i
+	}
+	for _, c := range l.comps {
+		i, okI := index[l.ids[c.Stronger]]
+		j, okJ := index[l.ids[c.Weaker]]
+		if okI && okJ {
+			s.Comparisons = append(s.Comparisons, pop.Comparison{Stronger: i, Weaker: j, Tie: c.Tie})
+		}
+	}
+	return s
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/policy"
 	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/prefdata"
 	"github.com/poprlhf/sandbox/popkit/synth"
 	"github.com/poprlhf/sandbox/popkit/train"
 )
@@ -198,5 +201,74 @@ func TestRunnerJointInference(t *testing.T) {
 		if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs.String(), line) {
 			t.Errorf("%s: log lacks %q:\n%s", inf, line, logs.String())
 		}
+	}
+}
+
+// TestRunnerOwnLabels trains DPO-PoP from a label file: noiseless labels written with
+// pop.WriteLabels over the pairs' ids, of which the runner keeps those between training pairs.
+func TestRunnerOwnLabels(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 40, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(w.Pairs))
+	for i, p := range w.Pairs {
+		ids[i] = p.ID
+	}
+	comps, err := pop.SimulateRandom(prefdata.Margins(w.Pairs), pop.SimConfig{K: 4},
+		rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := pop.WriteLabels(&buf, comps, ids); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "labels.csv")
+	if err := os.WriteFile(path, []byte(buf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Labels: path, Train: train.Config{
+		Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
+		Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
+		BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
+	}}
+	var logs strings.Builder
+	results := NewResults()
+	runner := &Runner{Backend: b, Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Emit: func(rows []Row) error { results.Add(rows...); return nil }}
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatal("run did not finish within 3 minutes")
+	}
+	// Every training pair once (32 of 40), and the labels came from the true margins.
+	if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs.String(), line) {
+		t.Errorf("log lacks %q:\n%s", line, logs.String())
+	}
+	for _, row := range results.Rows() {
+		if row.Metric == MetricPoPLabelAccuracy && row.Value != 1 {
+			t.Errorf("label accuracy %g, want 1 for labels drawn from the margins", row.Value)
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("stronger,weaker\nsynth-0,nope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runner.Config.Labels = bad
+	err = runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs})
+	if err == nil || !strings.Contains(err.Error(), bad+":2") ||
+		!strings.Contains(err.Error(), "weaker") {
+		t.Errorf("error %v, want the file, line 2 and field weaker", err)
 	}
 }

@@ -46,6 +46,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		inference = fs.String("margin-inference", train.Offline.String(),
 			"how DPO-PoP infers margins: "+strings.Join(train.InferenceNames(), ", ")+
 				" (see the train package)")
+		labels = fs.String("pop-labels", "", "CSV of your own PoP labels (header "+
+			"stronger,weaker[,tie]; cells are pair ids of --data) to learn DPO-PoP's margins "+
+			"from, instead of simulated labels")
 		control = fs.Bool("control", false,
 			"also train the control: DPO with margin 0 on DPO-PoP's training pairs")
 		noise = fs.String("pop-noise", "flip:0", "PoP label noise: flip:P (flip each label "+
@@ -127,7 +130,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	cfg := experiment.Config{
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
-		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
+		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control, Labels: *labels,
 		Inference: inf, CurveEvery: *curveEvery,
 		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
 	}
@@ -150,7 +153,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"methods", *methods, "seeds", *seeds)
 	start := time.Now()
 	if slices.Contains(ms, dpo.PoP) && strategy == pop.Random && inf == train.Offline &&
-		!*control {
+		!*control && *labels == "" {
 		logger.Warn("with random sampling, DPO-PoP trains on the winners of its comparisons " +
 			"while the other methods train on every pair; add --control to tell the effect of " +
 			"the pairs from that of the margins")
