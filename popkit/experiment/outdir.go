@@ -87,7 +87,8 @@ func setupOf(cfg Config, digest string) setup {
 	tc := cfg.Train
 	tc.Progress = nil
 	return setup{Data: data, DataSHA256: digest, Labels: cfg.Labels, Test: cfg.Test,
-		TestFraction: cfg.TestFraction, Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick, Train: tc, PoP: cfg.PoP,
+		TestFraction: cfg.TestFraction, Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick,
+		Train: tc, PoP: cfg.PoP,
 		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
 		Fit: cfg.Fit, Level: cfg.Level, CurveEvery: cfg.CurveEvery}
 }
