@@ -243,6 +243,11 @@ func (p *labelParser) label(record []string, line int) (Comparison, error) {
 		case !utf8.ValidString(cell):
 			return Comparison{}, p.errf(line, field, "the cell %q is not valid UTF-8; "+
 				"expected a preference id", cell)
+		case strings.Contains(cell, "\r\n"):
+			// A CSV writer cannot keep "\r\n" inside a cell (readers turn it into "\n"), so
+			// such an id could not be written back; WriteLabels refuses it too.
+			return Comparison{}, p.errf(line, field, "the cell %q holds a CRLF line break; "+
+				"expected a preference id", cell)
 		}
 		i, msg := p.resolve(cell)
 		if i < 0 {
