@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/poprlhf/sandbox/popkit/backend"
 	"github.com/poprlhf/sandbox/popkit/dpo"
-	"github.com/poprlhf/sandbox/popkit/policy"
 	"github.com/poprlhf/sandbox/popkit/pop"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 	"github.com/poprlhf/sandbox/popkit/synth"
@@ -38,26 +38,15 @@ func TestRunnerEmitsEveryCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Seeds: 1, Train: train.Config{
-		Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
-		Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
-		BatchSize: 4, SFTSteps: 3, PreferenceSteps: 3,
-	}}
+	cfg := Config{Seeds: 1, Train: tinyTrain(3)}
 	results := NewResults()
 	runner := &Runner{Backend: b, Config: cfg, Done: func(method string, _ int) bool {
 		return method == dpo.Fixed.String() // pretend this cell was computed before
 	}, Emit: func(rows []Row) error { results.Add(rows...); return nil }}
 
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(context.Background(), WorldData(w, 6)) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(3 * time.Minute):
-		t.Fatal("run did not finish within 3 minutes: training hangs")
-	}
+	withDeadline(t, 3*time.Minute, func() error {
+		return runner.Run(context.Background(), WorldData(w, 6))
+	})
 
 	for _, m := range dpo.MainMethods() {
 		if got, want := results.Done(m.String(), 0), m != dpo.Fixed; got != want {
@@ -126,25 +115,10 @@ func TestRunnerControlAndStrategies(t *testing.T) {
 	}
 	for _, strategy := range []pop.Strategy{pop.Random, pop.Iterative} {
 		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Control: true, Strategy: strategy,
-			PoP: pop.SimConfig{K: 2}, Train: train.Config{
-				Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
-				Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
-				BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
-			}}
-		var logs strings.Builder
-		results := NewResults()
-		runner := &Runner{Backend: b, Config: cfg,
-			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-			Emit:   func(rows []Row) error { results.Add(rows...); return nil }}
-		done := make(chan error, 1)
-		go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("%s: %v", strategy, err)
-			}
-		case <-time.After(3 * time.Minute):
-			t.Fatalf("%s: run did not finish within 3 minutes", strategy)
+			PoP: pop.SimConfig{K: 2}, Train: tinyTrain(2)}
+		results, logs, err := runLogged(t, b, cfg, Data{Name: "s", Train: w.Pairs})
+		if err != nil {
+			t.Fatalf("%s: %v", strategy, err)
 		}
 		if !results.Done(ControlName, 0) || !results.Done("pop", 0) {
 			t.Errorf("%s: control or pop missing: %v", strategy, results.Rows())
@@ -154,8 +128,8 @@ func TestRunnerControlAndStrategies(t *testing.T) {
 		want := map[pop.Strategy]string{pop.Random: "pairs=32", pop.Iterative: "pairs=32"}
 		for _, name := range []string{"pop", ControlName} {
 			line := "msg=training method=" + name + " seed=0 " + want[strategy]
-			if !strings.Contains(logs.String(), line) {
-				t.Errorf("%s: log lacks %q:\n%s", strategy, line, logs.String())
+			if !strings.Contains(logs, line) {
+				t.Errorf("%s: log lacks %q:\n%s", strategy, line, logs)
 			}
 		}
 	}
@@ -174,32 +148,17 @@ func TestRunnerJointInference(t *testing.T) {
 	}
 	for _, inf := range []train.Inference{train.Online, train.Implicit} {
 		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Inference: inf,
-			PoP: pop.SimConfig{K: 1}, Train: train.Config{
-				Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
-				Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
-				BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
-			}}
-		var logs strings.Builder
-		results := NewResults()
-		runner := &Runner{Backend: b, Config: cfg,
-			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-			Emit:   func(rows []Row) error { results.Add(rows...); return nil }}
-		done := make(chan error, 1)
-		go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("%s: %v", inf, err)
-			}
-		case <-time.After(3 * time.Minute):
-			t.Fatalf("%s: run did not finish within 3 minutes", inf)
+			PoP: pop.SimConfig{K: 1}, Train: tinyTrain(2)}
+		results, logs, err := runLogged(t, b, cfg, Data{Name: "s", Train: w.Pairs})
+		if err != nil {
+			t.Fatalf("%s: %v", inf, err)
 		}
 		if !results.Done("pop", 0) {
 			t.Errorf("%s: pop not evaluated", inf)
 		}
 		// K = 1 random winners would be 16 pairs; the joint variants see all 32.
-		if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs.String(), line) {
-			t.Errorf("%s: log lacks %q:\n%s", inf, line, logs.String())
+		if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs, line) {
+			t.Errorf("%s: log lacks %q:\n%s", inf, line, logs)
 		}
 	}
 }
@@ -232,28 +191,14 @@ func TestRunnerOwnLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Labels: path, Train: train.Config{
-		Policy:    policy.Config{EmbedDim: 32, NumLayers: 1, NumHeads: 2, MaxLen: 64},
-		Limits:    policy.Limits{MaxLen: 64, MaxPromptLen: 24},
-		BatchSize: 4, SFTSteps: 2, PreferenceSteps: 2,
-	}}
-	var logs strings.Builder
-	results := NewResults()
-	runner := &Runner{Backend: b, Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-		Emit: func(rows []Row) error { results.Add(rows...); return nil }}
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs}) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(3 * time.Minute):
-		t.Fatal("run did not finish within 3 minutes")
+	cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.PoP}, Labels: path, Train: tinyTrain(2)}
+	results, logs, err := runLogged(t, b, cfg, Data{Name: "s", Train: w.Pairs})
+	if err != nil {
+		t.Fatal(err)
 	}
 	// Every training pair once (32 of 40), and the labels came from the true margins.
-	if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs.String(), line) {
-		t.Errorf("log lacks %q:\n%s", line, logs.String())
+	if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs, line) {
+		t.Errorf("log lacks %q:\n%s", line, logs)
 	}
 	for _, row := range results.Rows() {
 		if row.Metric == MetricPoPLabelAccuracy && row.Value != 1 {
@@ -265,10 +210,27 @@ func TestRunnerOwnLabels(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("stronger,weaker\nsynth-0,nope\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runner.Config.Labels = bad
-	err = runner.Run(context.Background(), Data{Name: "s", Train: w.Pairs})
+	cfg.Labels = bad
+	_, _, err = runLogged(t, b, cfg, Data{Name: "s", Train: w.Pairs})
 	if err == nil || !strings.Contains(err.Error(), bad+":2") ||
 		!strings.Contains(err.Error(), "weaker") {
 		t.Errorf("error %v, want the file, line 2 and field weaker", err)
 	}
+}
+
+// runLogged runs cfg on data under a 3-minute deadline and returns the rows it emitted, its
+// text log and its error.
+func runLogged(t *testing.T, b compute.Backend, cfg Config, data Data) (*Results, string,
+	error) {
+	t.Helper()
+	var logs strings.Builder
+	results := NewResults()
+	runner := &Runner{Backend: b, Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Emit: func(rows []Row) error { results.Add(rows...); return nil }}
+	var runErr error
+	withDeadline(t, 3*time.Minute, func() error {
+		runErr = runner.Run(context.Background(), data)
+		return nil
+	})
+	return results, logs.String(), runErr
 }
