@@ -100,10 +100,11 @@ func dataDigest(cfg Config) (string, error) {
 		return "", nil
 	}
 	h := sha256.New()
-	for _, path := range []string{cfg.Data, cfg.Test, cfg.Labels} {
-		if path == "" {
-			continue
-		}
+	paths, err := dataFiles(cfg)
+	if err != nil {
+		return "", err
+	}
+	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
 			return "", err
@@ -127,8 +128,13 @@ func LoadData(cfg Config) (Data, error) {
 		return Data{}, err
 	}
 	d := Data{Name: cfg.Data, Train: pairs}
-	if cfg.Test != "" {
-		if d.Test, err = prefdata.ReadFile(cfg.Test); err != nil {
+	if test := testSource(cfg); test != "" {
+		if isDir(test) {
+			d.Test, err = prefdata.Options{}.ReadSplit(test, prefdata.TestSplit)
+		} else {
+			d.Test, err = prefdata.ReadFile(test)
+		}
+		if err != nil {
 			return Data{}, err
 		}
 	}

@@ -26,10 +26,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("popkit run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		data = fs.String("data", "", "UltraFeedback-style JSONL of training pairs "+
+		data = fs.String("data", "", "UltraFeedback-style JSONL or Parquet of training pairs, or "+
+			"a directory from \"popkit data fetch\" (its train split; its test split too) "+
 			"(default: a small synthetic set generated in-process)")
-		test = fs.String("test", "", "JSONL of held-out pairs "+
-			"(default: hold out --test-fraction of --data per seed)")
+		test = fs.String("test", "", "JSONL, Parquet or directory (its test split) of "+
+			"held-out pairs (default: the test split of a --data directory, else hold out "+
+			"--test-fraction of --data per seed)")
 		frac = fs.Float64("test-fraction", experiment.DefaultTestFraction,
 			"share of --data held out for evaluation when --test is not given")
 		methods = fs.String("methods", joinMethods(dpo.MainMethods()),
