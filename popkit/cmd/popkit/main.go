@@ -5,6 +5,7 @@
 //	popkit run [flags]     train and compare margin-DPO methods over seeds
 //	popkit pop fit ...     fit Bradley-Terry scores to PoP labels from a CSV file
 //	popkit data fetch ...  download UltraFeedback from the Hugging Face hub
+//	popkit xla install ... install an XLA PJRT plugin (CPU or CUDA)
 //	popkit help            print this help
 //
 // Run "popkit run -h" for the flags of run.
@@ -55,6 +56,7 @@ Usage:
   popkit run [flags]    train and compare margin-DPO methods over seeds
   popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
   popkit data fetch ... download UltraFeedback from the Hugging Face hub
+  popkit xla install ...install an XLA PJRT plugin (CPU or CUDA; docs/gpu.md)
   popkit help           print this help
 
 Run "popkit run -h" for the flags of run.
@@ -73,6 +75,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return popCommand(args[1:], stdout, stderr)
 	case "data":
 		return dataCommand(ctx, args[1:], stdout, stderr)
+	case "xla":
+		return xlaCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
