@@ -56,7 +56,7 @@ Usage:
   popkit run [flags]    train and compare margin-DPO methods over seeds
   popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
   popkit data fetch ... download UltraFeedback from the Hugging Face hub
-  popkit xla install ...install an XLA PJRT plugin (CPU or CUDA; docs/gpu.md)
+  popkit xla install ...install an XLA PJRT plugin (CPU or CUDA; docker/gpu.md)
   popkit help           print this help
 
 Run "popkit run -h" for the flags of run.

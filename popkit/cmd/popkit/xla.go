@@ -22,7 +22,7 @@ GOMLX_BACKEND=xla:cpu or xla:cuda finds it without installing on first use:
                     on PyPI); cuda12 for CUDA 12 drivers
 
 Plugins go to PATH/go-xla (PATH default ~/.local/lib, where GoMLX looks first). Needs the
-network. docs/gpu.md has the whole GPU setup.
+network. docker/gpu.md has the whole GPU setup.
 
 Flags:
 `
