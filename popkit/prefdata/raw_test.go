@@ -15,9 +15,12 @@ import (
 // rawLine is one openbmb/UltraFeedback record with three completions whose mean ratings are
 // 4 (5, 3), 2 (2, "N/A", 2) and 4 (4, 4): a tie at the top.
 const rawLine = `{"instruction":"Q","completions":[` +
-	`{"response":"a","overall_score":6,"annotations":{"helpfulness":{"Rating":"5"},"honesty":{"Rating":"3"}}},` +
-	`{"response":"b","overall_score":"7.5","annotations":{"helpfulness":{"Rating":"2"},"honesty":{"Rating":"N/A"},"truthfulness":[{"Rating":2}]}},` +
-	`{"response":"c","overall_score":null,"annotations":{"instruction_following":{"Rating":"4"},"honesty":{"Rating":"4"}}}]}`
+	`{"response":"a","overall_score":6,"annotations":` +
+	`{"helpfulness":{"Rating":"5"},"honesty":{"Rating":"3"}}},` +
+	`{"response":"b","overall_score":"7.5","annotations":{"helpfulness":{"Rating":"2"},` +
+	`"honesty":{"Rating":"N/A"},"truthfulness":[{"Rating":2}]}},` +
+	`{"response":"c","overall_score":null,"annotations":` +
+	`{"instruction_following":{"Rating":"4"},"honesty":{"Rating":"4"}}}]}`
 
 func TestParseRawPairings(t *testing.T) {
 	type idm struct {
@@ -87,12 +90,15 @@ func TestParseRawErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"completions":[]}`, `f:1: field "instruction": missing`},
 		{`[1]`, `f:1: not a raw UltraFeedback record`},
-		{`{"instruction":"q","completions":[{"response":"a","annotations":{"honesty":{"Rating":"five"}}}]}`,
-			`f:1: field "completions[0].annotations.honesty.Rating": "five" is not a finite number`},
+		{`{"instruction":"q","completions":[{"response":"a",` +
+			`"annotations":{"honesty":{"Rating":"five"}}}]}`,
+			`f:1: field "completions[0].annotations.honesty.Rating": ` +
+				`"five" is not a finite number`},
 		{`{"instruction":"q","completions":[{"annotations":{}}]}`,
 			`f:1: field "completions[0].response": missing`},
-		{`{"instruction":"q","completions":[{"response":"a","annotations":{"honesty":{"Rating":"N/A"}}},` +
-			`{"response":"b","annotations":{}}]}`, `f: no preference pairs: 1 records, 2 completions, 2 without a mean score`},
+		{`{"instruction":"q","completions":[{"response":"a",` +
+			`"annotations":{"honesty":{"Rating":"N/A"}}},{"response":"b","annotations":{}}]}`,
+			`f: no preference pairs: 1 records, 2 completions, 2 without a mean score`},
 	}
 	for _, tt := range tests {
 		_, _, err := prefdata.RawOptions{}.ParseRaw(strings.NewReader(tt.in), "f")
@@ -162,7 +168,8 @@ func TestSplitFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rel(train), "data/Train_extra.JSONL data/train-00001.jsonl train.jsonl"; got != want {
+	want := "data/Train_extra.JSONL data/train-00001.jsonl train.jsonl"
+	if got := rel(train); got != want {
 		t.Errorf("train files %s, want %s", got, want)
 	}
 	test, _ := prefdata.SplitFiles(dir, prefdata.TestSplit)
@@ -175,7 +182,8 @@ func TestSplitFiles(t *testing.T) {
 	}
 
 	// The same id in two files of a split is refused.
-	if err := os.WriteFile(filepath.Join(dir, "train-2.jsonl"), []byte(pair("t1")), 0o644); err != nil {
+	dup := filepath.Join(dir, "train-2.jsonl")
+	if err := os.WriteFile(dup, []byte(pair("t1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = prefdata.ReadFile(dir)

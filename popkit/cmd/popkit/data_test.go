@@ -86,7 +86,8 @@ func TestFetchErrors(t *testing.T) {
 		}
 	}
 	res = popkit(t, "data", "fetch", "ultrafeedback", "--out", dir, "--form", "cooked")
-	if res.code != 1 || !strings.Contains(res.stderr, `flag --form: hub: unknown UltraFeedback form "cooked"`) {
+	wantErr := `flag --form: hub: unknown UltraFeedback form "cooked"`
+	if res.code != 1 || !strings.Contains(res.stderr, wantErr) {
 		t.Errorf("bad form: %v", res)
 	}
 }
