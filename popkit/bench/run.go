@@ -356,13 +356,15 @@ func (m *measurer) timeRefForward(reps int) (float64, error) {
 }
 
 // otherBackend times the preference step of s on the backend configured by config and
-// returns its tokens per second; an error when the backend cannot be created.
+// returns its tokens per second; an error when the backend cannot be created (an XLA plugin
+// that is not installed is not downloaded).
 func otherBackend(config string, s Setup, steps int) (tps float64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
+	noAutoInstall()
 	b, err := compute.NewWithConfig(config)
 	if err != nil {
 		return 0, err
