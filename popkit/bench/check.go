@@ -81,6 +81,14 @@ func CheckBackend(b, ref compute.Backend, s Setup) (BackendCheck, error) {
 	if err != nil {
 		return res, fmt.Errorf("bench: copying the weights: %w", err)
 	}
+	for v := range copied.IterVariables() {
+		// Detach the copies from ref: a tensor on one backend cannot feed another.
+		t, err := v.Value()
+		if err != nil {
+			return res, fmt.Errorf("bench: copying %s: %w", v.Path(), err)
+		}
+		t.ToLocal()
+	}
 	logp, loss, err := s.evalLoss(b, copied, bt)
 	if err != nil {
 		return res, err
