@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/poprlhf/sandbox/popkit/backend"
 )
@@ -189,4 +191,53 @@ func (w *testWriter) lastLine() string {
 		}
 	}
 	return s
+}
+
+// BenchmarkWeightGradientLayout is a minimal reproduction of what bounds the Go backend's
+// training step: the weight gradient of a dense layer, dW = x^T dy, contracts the leading
+// axis (batch x positions) of x [4096, 128] and dy [4096, 384]. "leading" asks the backend for
+// exactly that, and it first transposes both operands element by element; "trailing" gives it
+// the same numbers already transposed ([128, 4096] and [384, 4096], contraction axis last),
+// which it multiplies directly. The gap is the transposes' cost.
+func BenchmarkWeightGradientLayout(b *testing.B) {
+	be := testBackend(b)
+	const rows, in, out = 4096, 128, 384
+	x := make([]float32, rows*in)
+	dy := make([]float32, rows*out)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	for i := range dy {
+		dy[i] = float32(i%5) - 2
+	}
+	cases := []struct {
+		name string
+		fn   func(a, c *Node) *Node
+		a, c *tensors.Tensor
+	}{
+		{"leading", func(a, c *Node) *Node {
+			return DotGeneral(a, []int{0}, nil, c, []int{0}, nil)
+		}, tensors.FromFlatDataAndDimensions(x, rows, in),
+			tensors.FromFlatDataAndDimensions(dy, rows, out)},
+		{"trailing", func(a, c *Node) *Node {
+			return DotGeneral(a, []int{1}, nil, c, []int{1}, nil)
+		}, tensors.FromFlatDataAndDimensions(x, in, rows),
+			tensors.FromFlatDataAndDimensions(dy, out, rows)},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			exec, err := NewExec(be, tc.fn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				res, err := exec.Exec(tc.a, tc.c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = res[0].FinalizeAll()
+			}
+			b.ReportMetric(2*rows*in*out*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
 }

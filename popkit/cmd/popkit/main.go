@@ -4,6 +4,7 @@
 //
 //	popkit run [flags]     train and compare margin-DPO methods over seeds
 //	popkit pop fit ...     fit Bradley-Terry scores to PoP labels from a CSV file
+//	popkit bench [flags]   measure the training steps (a development tool)
 //	popkit help            print this help
 //
 // Run "popkit run -h" for the flags of run.
@@ -53,6 +54,7 @@ Preferences" (arXiv 2509.22851) headless.
 Usage:
   popkit run [flags]    train and compare margin-DPO methods over seeds
   popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
+  popkit bench [flags]  measure the training steps (a development tool)
   popkit help           print this help
 
 Run "popkit run -h" for the flags of run.
