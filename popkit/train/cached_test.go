@@ -48,7 +48,7 @@ func TestCachedSamplingMatchesUncached(t *testing.T) {
 		{MaxNewTokens: 24, BatchSize: 4, Seed: 1},
 		{MaxNewTokens: 24, BatchSize: 4, Seed: 2, Temperature: 0.7, TopK: 20},
 		{MaxNewTokens: 24, BatchSize: 8, Seed: 3, Temperature: 1.3, TopP: 0.9},
-		{MaxNewTokens: 80, BatchSize: 8, Seed: 4}, // reaches Limits.MaxLen
+		{MaxNewTokens: 80, BatchSize: 8, Seed: 4},                    // reaches Limits.MaxLen
 		{MaxNewTokens: 16, BatchSize: 8, Seed: 5, Temperature: 1e-6}, // greedy
 	}
 	ended := 0
