@@ -178,7 +178,10 @@ func BenchmarkBradleyTerry(b *testing.B) {
 // testWriter collects printed text.
 type testWriter struct{ buf []byte }
 
-func (w *testWriter) Write(p []byte) (int, error) { w.buf = append(w.buf, p...); return len(p), nil }
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
 
 func (w *testWriter) lastLine() string {
 	s := string(w.buf)
