@@ -2,12 +2,13 @@ package policy
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/attention"
 	"github.com/gomlx/gomlx/ml/layers/attention/pos"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
@@ -22,8 +23,8 @@ import (
 //
 //	x = Embed(tokens)                             layers.Embedding
 //	for each layer:
-//	    x = x + Attention(RMSNorm(x))             attention.SelfAttention, causal,
-//	                                              RoPE on q and k (pos.RoPE)
+//	    x = x + Attention(RMSNorm(x))             causal multi-head attention, RoPE on q and k
+//	                                              (pos.RoPE), see below
 //	    h = RMSNorm(x)                            norm.RMSNorm
 //	    x = x + W_down (SiLU(W_gate h) * W_up h)  layers.Dense, activation.Swish
 //	logits = W_out RMSNorm(x)
@@ -34,50 +35,129 @@ import (
 // depend on the padding, and no padding mask is needed for log-probabilities of real tokens
 // (the package tests check this to 1e-5).
 //
-// Variables live under scope: token_embed, layer_<i>/{attn_norm, attn, mlp_norm, mlp_gate,
-// mlp_up, mlp_down}, final_norm and output. Calling Logits again with the same scope reuses
-// the same variables.
+// Attention, per head h with D = EmbedDim/NumHeads features and RoPE applied to q and k:
+//
+//	[q k v] = h W_qkv                       one [E, 3E] projection (fused q, k and v)
+//	A = softmax(q k^T / sqrt(D) + causal)   causal: 0 where key <= query, -1e30 elsewhere
+//	out = concat_h(A v) W_o
+//
+// It is written for the layout the Go backend multiplies without transposes: q, k and v are
+// [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
+// axes. The gate and up projections of the MLP share one [E, 2F] matmul.
+//
+// Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
+// mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same
+// scope reuses the same variables.
 //
 // Logits panics if the config is invalid (see [Config.Validate]) or tokens is not an integer
 // [B, T] tensor with 1 <= T <= MaxLen.
 func (c Config) Logits(scope *model.Scope, tokens *Node) *Node {
+	c = c.checked("Logits", tokens)
+	seqLen := tokens.Shape().Dim(1)
+	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, 1, seqLen), 1)
+	causal := causalBias(tokens.Graph(), seqLen)
+	return c.decoder(scope, tokens, positions, func(_ int, q, k, v *Node) *Node {
+		return attend(q, k, v, causal)
+	})
+}
+
+// checked returns the normalized config after checking it and the [B, T] tokens, panicking
+// with an error naming fn otherwise.
+func (c Config) checked(fn string, tokens *Node) Config {
 	c = c.Normalized()
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	if tokens.Rank() != 2 || !tokens.DType().IsInt() {
-		panic(fmt.Errorf("policy: Logits: tokens must be an integer [B, T] tensor, got %s",
-			tokens.Shape()))
+		panic(fmt.Errorf("policy: %s: tokens must be an integer [B, T] tensor, got %s",
+			fn, tokens.Shape()))
 	}
 	if seqLen := tokens.Shape().Dim(1); seqLen < 1 || seqLen > c.MaxLen {
-		panic(fmt.Errorf("policy: Logits: tokens %s has T = %d, want 1 <= T <= MaxLen = %d",
-			tokens.Shape(), seqLen, c.MaxLen))
+		panic(fmt.Errorf("policy: %s: tokens %s has T = %d, want 1 <= T <= MaxLen = %d",
+			fn, tokens.Shape(), seqLen, c.MaxLen))
 	}
+	return c
+}
 
+// attendFunc computes one layer's attention heads from q, k, v [B, H, S, D] (RoPE applied):
+// it returns [B, H, S, D]. Cached decoding uses it to read and extend its key-value cache.
+type attendFunc func(layer int, q, k, v *Node) *Node
+
+// decoder is the body of [Config.Logits] for a normalized, valid c: tokens [B, S] at
+// positions [B or 1, S] (int32, the RoPE positions), attention by attendFn.
+func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn attendFunc) *Node {
 	// layers.Embedding reads a last axis of size 1 as the index axis, which would turn T = 1
 	// into [B, E]; an explicit index axis keeps the output [B, T, E] for every T.
 	x := layers.Embedding(scope.At("token_embed"), InsertAxes(tokens, -1), dtypes.Float32,
 		c.VocabSize, c.EmbedDim)
-	rope := pos.NewRoPE(c.RoPEBase)
+	rope := c.rope(positions)
+	batch, seqLen := tokens.Shape().Dim(0), tokens.Shape().Dim(1)
+	heads, headDim := c.NumHeads, c.HeadDim()
 	for i := range c.NumLayers {
 		ls := scope.At("layer_%d", i)
 
 		h := c.rmsNorm(ls.At("attn_norm"), x)
-		attn := attention.SelfAttention(ls.At("attn"), h, c.NumHeads, c.HeadDim()).
-			WithPositionalEncoder(rope).
-			WithCausalMask(true).
-			UseProjectionBias(false).
-			Done()
-		x = Add(x, attn)
+		// [B, S, 3, H, D] -> [3, B, H, S, D]: one transpose gives q, k and v their layout.
+		qkv := layers.Dense(ls.At("attn").At("qkv"), h, false, 3, heads, headDim)
+		qkv = TransposeAllAxes(qkv, 2, 0, 3, 1, 4)
+		q, k, v := Squeeze(SliceAxis(qkv, 0, AxisElem(0)), 0),
+			Squeeze(SliceAxis(qkv, 0, AxisElem(1)), 0), Squeeze(SliceAxis(qkv, 0, AxisElem(2)), 0)
+		q, k = rope.Encode(q, 2), rope.Encode(k, 2)
+		heads := attendFn(i, q, k, v)
+		heads = Reshape(TransposeAllAxes(heads, 0, 2, 1, 3), batch, seqLen, c.EmbedDim)
+		x = Add(x, layers.Dense(ls.At("attn").At("output"), heads, false, c.EmbedDim))
 
 		h = c.rmsNorm(ls.At("mlp_norm"), x)
-		gate := layers.Dense(ls.At("mlp_gate"), h, false, c.FFNDim)
-		up := layers.Dense(ls.At("mlp_up"), h, false, c.FFNDim)
+		gateUp := layers.Dense(ls.At("mlp_gate_up"), h, false, 2, c.FFNDim)
+		gate := Squeeze(SliceAxis(gateUp, -2, AxisElem(0)), -2)
+		up := Squeeze(SliceAxis(gateUp, -2, AxisElem(1)), -2)
 		mlp := layers.Dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), false, c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)
 	return layers.Dense(scope.At("output"), x, false, c.VocabSize)
+}
+
+// rope returns the rotary position embedding for positions [P, S] (P = 1 or B), for q and k
+// of shape [B, H, S, D] (sequence axis 2): pos.RoPE's rotation, non-interleaved (feature i
+// pairs with i + D/2), with angles computed once for all layers:
+//
+//	angle[p, s, i] = positions[p, s] * RoPEBase^(-2i/D),   i = 0 .. D/2-1
+//	(x_i, x_{i+D/2}) -> (x_i cos - x_{i+D/2} sin, x_{i+D/2} cos + x_i sin)
+func (c Config) rope(positions *Node) *pos.RoPEWithCosSin {
+	g := positions.Graph()
+	half := c.HeadDim() / 2
+	exponents := MulScalar(Iota(g, shapes.Make(dtypes.Float64, half), 0), -2/float64(c.HeadDim()))
+	freqs := ConvertDType(Exp(MulScalar(exponents, math.Log(c.RoPEBase))), dtypes.Float32)
+	angles := Mul(InsertAxes(ConvertDType(positions, dtypes.Float32), -1),
+		Reshape(freqs, 1, 1, half)) // [P, S, D/2]
+	angles = InsertAxes(angles, 1) // [P, 1, S, D/2]
+	return pos.NewRoPEWithCosSin(Cos(angles), Sin(angles))
+}
+
+// maskedScore is the additive bias of a masked attention score: exp(score + maskedScore -
+// max) is exactly 0 in float32 for any score of a trained model, and unlike -Inf it cannot
+// produce Inf - Inf.
+const maskedScore = -1e30
+
+// causalBias returns the [1, 1, S, S] additive causal mask: 0 where key <= query, maskedScore
+// elsewhere.
+func causalBias(g *Graph, seqLen int) *Node {
+	bias := Where(LowerTriangular(g, seqLen),
+		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
+	return Reshape(bias, 1, 1, seqLen, seqLen)
+}
+
+// attend returns softmax(q k^T / sqrt(D) + bias) v for q [B, H, S, D], k and v [B, H, L, D]
+// and an additive bias broadcastable to [B, H, S, L]. Both products have (B, H) as leading
+// batch axes and contract a trailing axis of q and k, the layouts the Go backend multiplies
+// directly.
+func attend(q, k, v, bias *Node) *Node {
+	headDim := q.Shape().Dim(-1)
+	q = MulScalar(q, 1/math.Sqrt(float64(headDim)))
+	scores := DotGeneral(q, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, H, S, L]
+	weights := Softmax(Add(scores, bias), -1)
+	return DotGeneral(weights, []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, H, S, D]
 }
 
 // rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.

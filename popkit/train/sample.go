@@ -9,8 +9,6 @@ import (
 	"slices"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -154,11 +152,12 @@ func (m *Model) Sample(backend compute.Backend, prompts []string, cfg SampleConf
 // deterministic for a seed and a prompt's response does not depend on the other prompts of the
 // call (up to floating-point differences in the logits of differently padded batches).
 //
-// There is no key-value cache: every step recomputes the whole prefix, so a response of n
-// tokens costs about n forward passes over up to L positions instead of one pass plus n
-// single-position steps.
-//
-// TODO(speed): a KV cache (GoMLX's attention kvcache) would make each step cost one position.
+// Decoding keeps a key-value cache (policy.Config.Prefill and policy.Config.DecodeStep): the
+// prompts run once, padded to the longest rounded up to a multiple of [PadMultiple], and each
+// later step runs one position per row against the cached keys and values, so a response of
+// n tokens costs one prompt pass plus n single-position steps instead of n passes over the
+// whole prefix. Cached and uncached decoding compute the same logits up to float32 rounding
+// (the package tests check that they sample the same tokens).
 //
 // Generate returns an error for an invalid cfg, for a model whose config, limits or store are
 // unusable (see [policy.Config.Validate], [policy.Limits.Validate]; Limits.MaxLen must not
@@ -176,17 +175,35 @@ func (m *Model) Generate(backend compute.Backend, prompts []string, cfg SampleCo
 	if len(prompts) == 0 {
 		return nil, nil
 	}
-	lim := m.Limits.Normalized()
+	return m.generate(backend, prompts, cfg, true)
+}
 
-	exec, err := model.NewExec(backend, m.Store, func(scope *model.Scope, tokens, last *Node) *Node {
-		return m.lastLogits(scope, tokens, last)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("train: building the sampling graph: %w", err)
-	}
-	defer exec.Finalize()
-	next := func(rows [][]int32) ([][]float32, error) {
-		return nextLogits(exec, rows, cfg.BatchSize, lim.MaxLen)
+// generate is [Model.Generate] for a valid cfg and model, decoding with the key-value cache
+// when cached is true and by recomputing every prefix otherwise.
+func (m *Model) generate(backend compute.Backend, prompts []string, cfg SampleConfig,
+	cached bool) ([]Generation, error) {
+	lim := m.Limits.Normalized()
+	var next logitsFunc
+	reset := func() {}
+	if cached {
+		dec, err := newCachedDecoder(backend, m, cfg.BatchSize, lim.MaxLen, cfg.MaxNewTokens)
+		if err != nil {
+			return nil, err
+		}
+		defer dec.Finalize()
+		next, reset = dec.next, dec.reset
+	} else {
+		exec, err := model.NewExec(backend, m.Store,
+			func(scope *model.Scope, tokens, last *Node) *Node {
+				return m.lastLogits(scope, tokens, last)
+			})
+		if err != nil {
+			return nil, fmt.Errorf("train: building the sampling graph: %w", err)
+		}
+		defer exec.Finalize()
+		next = func(rows [][]int32) ([][]float32, error) {
+			return nextLogits(exec, rows, cfg.BatchSize, lim.MaxLen)
+		}
 	}
 
 	gens := make([]Generation, 0, len(prompts))
@@ -198,6 +215,7 @@ func (m *Model) Generate(backend compute.Backend, prompts []string, cfg SampleCo
 			prefixes[i-start] = promptPrefix(prompts[i], lim)
 			rngs[i-start] = rowRand(cfg.Seed, i)
 		}
+		reset()
 		batch, err := decode(prefixes, rngs, cfg, lim.MaxLen, next)
 		if err != nil {
 			return nil, fmt.Errorf("train: sampling prompts %d-%d: %w", start, end-1, err)
@@ -307,13 +325,7 @@ func (m *Model) lastLogits(scope *model.Scope, tokens, last *Node) *Node {
 		panic(fmt.Errorf("train: lastLogits: last %s must be [B] for tokens %s",
 			last.Shape(), tokens.Shape()))
 	}
-	logits := m.Policy.Logits(scope.In(policyScope), tokens)
-	batch := tokens.Shape().Dim(0)
-	indices := Concatenate([]*Node{
-		Iota(tokens.Graph(), shapes.Make(dtypes.Int32, batch, 1), 0),
-		InsertAxes(ConvertDType(last, dtypes.Int32), -1),
-	}, -1)
-	return Gather(logits, indices)
+	return gatherLast(m.Policy.Logits(scope.In(policyScope), tokens), last)
 }
 
 // nextLogits packs rows into a [batchRows, L] batch (right-padded with PAD, filler rows copying

@@ -14,7 +14,6 @@ import (
 
 	"github.com/poprlhf/sandbox/popkit/backend"
 	"github.com/poprlhf/sandbox/popkit/policy"
-	"github.com/poprlhf/sandbox/popkit/synth"
 )
 
 // ln returns float32 logits log(p), whose softmax is p (up to float32 rounding, about 1e-7).
@@ -514,40 +513,6 @@ func TestSamplingInputErrors(t *testing.T) {
 	}
 	if gens, err := m.Generate(nil, nil, SampleConfig{}); gens != nil || err != nil {
 		t.Errorf("no prompts: got %v, %v; want nil, nil", gens, err)
-	}
-}
-
-// BenchmarkGenerateQuick samples 64 prompts x 64 new tokens from an untrained decoder of the
-// quick preset's shape (an untrained decoder rarely samples EOS, so almost every row runs all
-// 64 steps: the worst case).
-func BenchmarkGenerateQuick(b *testing.B) {
-	be, err := backend.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	store := model.NewStore()
-	m := &Model{
-		Policy: policy.Config{EmbedDim: 64, NumLayers: 2, NumHeads: 4, MaxLen: 128},
-		Limits: policy.Limits{MaxLen: 128},
-		Store:  store,
-	}
-	w, err := synth.Generate(synth.Config{Prompts: 64, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	prompts := make([]string, len(w.Items))
-	for i, it := range w.Items {
-		prompts[i] = it.Text
-	}
-	cfg := SampleConfig{MaxNewTokens: 64, BatchSize: 64}
-	if _, err := m.Generate(be, prompts[:1], SampleConfig{MaxNewTokens: 1}); err != nil {
-		b.Fatal(err) // initialises the variables outside the timing
-	}
-	b.ResetTimer()
-	for range b.N {
-		if _, err := m.Generate(be, prompts, cfg); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

@@ -6,6 +6,7 @@
 //	popkit pop fit ...     fit Bradley-Terry scores to PoP labels from a CSV file
 //	popkit data fetch ...  download UltraFeedback from the Hugging Face hub
 //	popkit xla install ... install an XLA PJRT plugin (CPU or CUDA)
+//	popkit bench [flags]   measure the training steps (a development tool)
 //	popkit help            print this help
 //
 // Run "popkit run -h" for the flags of run.
@@ -56,7 +57,8 @@ Usage:
   popkit run [flags]    train and compare margin-DPO methods over seeds
   popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
   popkit data fetch ... download UltraFeedback from the Hugging Face hub
-  popkit xla install ...install an XLA PJRT plugin (CPU or CUDA; docker/gpu.md)
+  popkit xla install ... install an XLA PJRT plugin (CPU or CUDA; docker/gpu.md)
+  popkit bench [flags]  measure the training steps (a development tool)
   popkit help           print this help
 
 Run "popkit run -h" for the flags of run.
@@ -77,6 +79,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return dataCommand(ctx, args[1:], stdout, stderr)
 	case "xla":
 		return xlaCommand(args[1:], stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gomlx/compute"
+
+	"github.com/poprlhf/sandbox/popkit/backend"
+	"github.com/poprlhf/sandbox/popkit/bench"
+)
+
+// benchUsage heads the help of "popkit bench"; the flags follow it.
+const benchUsage = `Usage:
+  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N]
+
+A development tool: measures the reference (SFT) and preference training steps at the
+default sizes (tokens per second), the model's FLOPs per step and its share of an N x N
+float32 matmul measured in the same run (mfu), what caching the reference log-probs saves,
+and the Bradley-Terry fit. Rounds alternate the measurements; figures are medians.
+
+--peer pytorch also runs the same preference step in PyTorch (python3-torch; found as
+$POPKIT_PYTHON, python3 or /usr/bin/python3), after checking that it computes our loss on the
+same weights and batch, alternating with ours in every round; the output then ends with
+"ratio_vs_pytorch R" (our preference-step throughput over PyTorch's, median of the rounds)
+and "mfu F". PyTorch is never needed by popkit itself.
+
+--backend CONFIG benchmarks that backend (a $GOMLX_BACKEND value such as xla:cuda) and
+first checks it: the same initial weights and batch are evaluated on it and on the Go CPU
+backend, and the log-probs and loss are compared (PASS or FAIL). Without --backend, the
+backend is popkit's usual one ($GOMLX_BACKEND, else go:ops_sequential), and xla:cpu is
+also timed when its plugin is installed.
+
+Flags:
+`
+
+// benchCommand runs "popkit bench".
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("popkit bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	var o bench.Options
+	peer := fs.String("peer", "", `run the same step in a peer: "pytorch"`)
+	config := fs.String("backend", "", "backend configuration to benchmark and check")
+	fs.IntVar(&o.Pairs, "pairs", bench.DefaultPairs, "measurement rounds")
+	fs.IntVar(&o.Steps, "steps", bench.DefaultSteps, "steps timed per kind and round")
+	fs.IntVar(&o.Setup.SeqLen, "seq", 0, "tokens per row (0: the default limit, 256)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "popkit bench: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	if *peer != "" && *peer != "pytorch" {
+		fmt.Fprintf(stderr, "popkit bench: --peer %q: the known peer is pytorch\n", *peer)
+		return errUsage
+	}
+	if o.Pairs < 1 || o.Steps < 1 {
+		fmt.Fprintf(stderr, "popkit bench: --pairs and --steps must be >= 1\n")
+		return errUsage
+	}
+	o.Peer = *peer
+
+	var b compute.Backend
+	var err error
+	if *config == "" {
+		b, err = backend.New()
+		if !strings.HasPrefix(backend.Describe(b), "xla") {
+			o.Others = []string{"xla:cpu"}
+		}
+	} else {
+		b, err = newBackend(*config)
+	}
+	if err != nil {
+		return err
+	}
+	if *config != "" {
+		ref, err := newBackend(backend.SafeDefault)
+		if err != nil {
+			return err
+		}
+		chk, err := bench.CheckBackend(b, ref, o.Setup)
+		if err != nil {
+			return err
+		}
+		verdict := "PASS"
+		if !chk.Pass() {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(stdout, "check %s against %s: loss %.7f vs %.7f, max |dlogp| %.3g "+
+			"(|logp| up to %.4g): %s\n", *config, backend.SafeDefault, chk.Loss, chk.RefLoss,
+			chk.MaxLogProbDiff, chk.MaxLogProb, verdict)
+		if !chk.Pass() {
+			return fmt.Errorf("backend %s disagrees with %s", *config, backend.SafeDefault)
+		}
+	}
+	_, err = bench.Run(ctx, b, o, stdout)
+	return err
+}
+
+// newBackend creates the backend of a $GOMLX_BACKEND-style configuration, turning the panic
+// of an unknown backend name into an error.
+func newBackend(config string) (b compute.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("backend %q: %v (registered: %s)", config, r,
+				strings.Join(compute.List(), ", "))
+		}
+	}()
+	b, err = compute.NewWithConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", config, err)
+	}
+	return b, nil
+}
