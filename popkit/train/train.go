@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
@@ -52,6 +53,10 @@ type Config struct {
 	// or keep it past the call; reading it leaves training bit for bit as without OnEval. An
 	// error stops training and is returned wrapped. Nil: no evaluation.
 	OnEval func(step int, m *Model) error `json:"-"`
+	// Checkpoint saves the training state every few steps and resumes from it (see
+	// [Checkpoint]). It does not change what is trained, so it is not part of the JSON form.
+	// The zero value: no checkpoints.
+	Checkpoint Checkpoint `json:"-"`
 }
 
 // Progress reports one finished training step.
@@ -121,7 +126,7 @@ func (c Config) Validate() error {
 	case c.EvalEvery < 0:
 		return fmt.Errorf("train: EvalEvery must be >= 0 (0: never), got %d", c.EvalEvery)
 	}
-	return nil
+	return c.Checkpoint.validate()
 }
 
 // ErrNonFinite is wrapped by the error returned when a training loss becomes NaN or infinite.
@@ -159,11 +164,15 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
-	err := runSteps(ctx, "sft", cfg.SFTSteps, cfg.Progress, nil, func() (float64, error) {
-		idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
-		tokens, mask := enc.packChosen(idx)
-		return trainStep(trainer, tokens, mask)
-	})
+	l := loop{stage: "sft", steps: cfg.SFTSteps, progress: cfg.Progress, store: store,
+		ckpt: cfg.Checkpoint, ids: pairIDs(pairs)}
+	err := l.run(ctx, func() { sampleBatch(rng, len(pairs), cfg.BatchSize) },
+		func() (float64, []int, error) {
+			idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
+			tokens, mask := enc.packChosen(idx)
+			loss, err := trainStep(trainer, tokens, mask)
+			return loss, idx, err
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -245,13 +254,16 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // stream "pre"
-	err = runSteps(ctx, "preference", cfg.PreferenceSteps, cfg.Progress, cfg.evalHook(m),
-		func() (float64, error) {
+	l := loop{stage: "preference", steps: cfg.PreferenceSteps, progress: cfg.Progress,
+		after: cfg.evalHook(m), store: m.Store, ckpt: cfg.Checkpoint, ids: pairIDs(data.Pairs)}
+	err = l.run(ctx, func() { sampleBatch(rng, len(data.Pairs), cfg.BatchSize) },
+		func() (float64, []int, error) {
 			idx := sampleBatch(rng, len(data.Pairs), cfg.BatchSize)
 			tokens, mask := enc.pack(idx, cfg.BatchSize)
 			refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
 				gather(data.Offsets, idx)
-			return trainStep(trainer, tokens, mask, refC, refR, off)
+			loss, err := trainStep(trainer, tokens, mask, refC, refR, off)
+			return loss, idx, err
 		})
 	if err != nil {
 		return nil, err
@@ -259,7 +271,7 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	return m, nil
 }
 
-// evalHook returns the function runSteps calls after each step to run c.OnEval on m at the
+// evalHook returns the function the training loop calls after each step to run c.OnEval on m at the
 // steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
 func (c Config) evalHook(m *Model) func(step, steps int) error {
 	if c.EvalEvery <= 0 || c.OnEval == nil {
@@ -277,32 +289,93 @@ func (c Config) evalHook(m *Model) func(step, steps int) error {
 	}
 }
 
-// runSteps calls step steps times, reporting progress and calling after (when not nil) with
-// the steps done and planned, and stops at the first error, at a non-finite loss, or when ctx
-// is done.
-func runSteps(ctx context.Context, stage string, steps int, progress func(Progress),
-	after func(step, steps int) error, step func() (float64, error)) error {
-	for s := 1; s <= steps; s++ {
+// loop runs the steps of one training run.
+type loop struct {
+	stage    string
+	steps    int
+	progress func(Progress)
+	// after, when not nil, is called with the steps done and planned after each step.
+	after func(step, steps int) error
+	// store holds the variables being trained, checked for non-finite values after each step.
+	store *model.Store
+	// ckpt restores the run from its newest checkpoint and saves the following ones.
+	ckpt Checkpoint
+	// ids names the pairs of a batch in error messages.
+	ids func(idx []int) []string
+}
+
+// run restores the state of the newest checkpoint, if any, calls skip for each step it
+// holds (to draw and discard those steps' batches), then calls step for each remaining step,
+// reporting progress, calling after and saving checkpoints. It stops at the first error, when
+// ctx is done, or at a step whose loss or updated weights are not finite: that step is
+// reported (with its batch) as ErrNonFinite and not saved, so the last checkpoint holds the
+// last good state.
+func (l loop) run(ctx context.Context, skip func(), step func() (float64, []int, error)) error {
+	if err := l.ckpt.validate(); err != nil {
+		return err
+	}
+	cp, done, err := l.ckpt.resume(l.store, l.steps)
+	if err != nil {
+		return err
+	}
+	for range done {
+		skip()
+	}
+	for s := done + 1; s <= l.steps; s++ {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("train: %s stopped before step %d: %w", stage, s, err)
+			return fmt.Errorf("train: %s stopped before step %d: %w", l.stage, s, err)
 		}
-		loss, err := step()
+		loss, idx, err := step()
 		if err != nil {
-			return fmt.Errorf("train: %s step %d: %w", stage, s, err)
+			return fmt.Errorf("train: %s step %d: %w", l.stage, s, err)
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("%w: %s step %d has loss %g", ErrNonFinite, stage, s, loss)
+			return fmt.Errorf("%w: %s step %d has loss %g on the batch of pairs %s",
+				ErrNonFinite, l.stage, s, loss, l.describe(idx))
 		}
-		if progress != nil {
-			progress(Progress{Stage: stage, Step: s, Steps: steps, Loss: loss})
+		bad, err := nonFiniteVariable(l.store)
+		if err != nil {
+			return fmt.Errorf("train: %s step %d: %w", l.stage, s, err)
 		}
-		if after != nil {
-			if err := after(s, steps); err != nil {
-				return fmt.Errorf("train: %s: %w", stage, err)
+		if bad != "" {
+			return fmt.Errorf("%w: %s step %d (loss %g) left variable %s not finite: a "+
+				"gradient or update of the batch of pairs %s was NaN or infinite",
+				ErrNonFinite, l.stage, s, loss, bad, l.describe(idx))
+		}
+		if l.progress != nil {
+			l.progress(Progress{Stage: l.stage, Step: s, Steps: l.steps, Loss: loss})
+		}
+		if l.after != nil {
+			if err := l.after(s, l.steps); err != nil {
+				return fmt.Errorf("train: %s: %w", l.stage, err)
 			}
+		}
+		if err := cp.after(s, l.steps); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// describe names the pairs idx of a batch, at most 8 of them.
+func (l loop) describe(idx []int) string {
+	names := l.ids(idx[:min(len(idx), 8)])
+	s := "[" + strings.Join(names, " ") + "]"
+	if len(idx) > 8 {
+		s = fmt.Sprintf("%s (of %d)", s[:len(s)-1]+" ...]", len(idx))
+	}
+	return s
+}
+
+// pairIDs returns a function naming pairs by their IDs (quoted), with their index.
+func pairIDs(pairs []prefdata.Pair) func(idx []int) []string {
+	return func(idx []int) []string {
+		out := make([]string, len(idx))
+		for k, i := range idx {
+			out[k] = fmt.Sprintf("%d:%q", i, pairs[i].ID)
+		}
+		return out
+	}
 }
 
 // trainStep runs one optimiser step and returns the batch loss.
