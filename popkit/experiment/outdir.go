@@ -42,6 +42,9 @@ const (
 	FileCurves = "curves.csv"
 	// FileCurvesFigure draws them (see [CurveFigure]), written with FileCurves.
 	FileCurvesFigure = "curves.svg"
+	// DirCheckpoints holds the mid-training checkpoints of the cells in progress (see
+	// [Runner.Checkpoints]); it is removed when the run finishes.
+	DirCheckpoints = "checkpoints"
 )
 
 // runRecord is what config.json holds: everything that determines the results, plus the
@@ -179,6 +182,7 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 	runsPath := filepath.Join(dir, FileRuns)
 	order := rowOrder(cfg)
 	runner := &Runner{Backend: b, Config: cfg, Logger: logger, Done: results.Done,
+		Checkpoints: filepath.Join(dir, DirCheckpoints),
 		Emit: func(rows []Row) error {
 			results.Add(rows...)
 			results.sortRows(order)
@@ -193,6 +197,9 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 		}
 	}
 	if err := runner.Run(ctx, data); err != nil {
+		return results, err
+	}
+	if err := os.RemoveAll(runner.Checkpoints); err != nil {
 		return results, err
 	}
 	results.sortRows(order)

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -119,6 +121,11 @@ type Runner struct {
 	// every CurveEvery-th step and after the last, as they are measured. Nil: the curves are
 	// not measured, whatever CurveEvery says.
 	EmitCurve func(rows []CurveRow) error
+	// Checkpoints, when set, is a directory for mid-training checkpoints (see
+	// train.Checkpoint), one subdirectory per seed (its reference) and cell, every
+	// Config.CheckpointEvery steps: a run killed inside a cell resumes inside it. A cell's
+	// checkpoints are removed once its rows are emitted, a seed's once all its cells are.
+	Checkpoints string
 }
 
 // ControlName names the control arm in the rows (asked for by the paper's public reviewers):
@@ -196,6 +203,12 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 	tc := cfg.Train
 	tc.Seed = uint64(seed)
 	tc.Progress = stepLogger(logger, seed, tc.Progress)
+	seedDir := ""
+	if r.Checkpoints != "" {
+		seedDir = filepath.Join(r.Checkpoints, fmt.Sprintf("seed-%d", seed))
+		tc.Checkpoint = train.Checkpoint{Dir: filepath.Join(seedDir, "reference"),
+			Every: cfg.CheckpointEvery}
+	}
 
 	start := time.Now()
 	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
@@ -290,6 +303,9 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		}
 		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(pairs.Pairs))
 		atc := tc
+		if seedDir != "" {
+			atc.Checkpoint.Dir = filepath.Join(seedDir, a.name)
+		}
 		if curves {
 			atc.EvalEvery = cfg.CurveEvery
 			atc.OnEval = func(step int, pol *train.Model) error {
@@ -353,6 +369,17 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		}
 		if err := r.emit(rows); err != nil {
 			return err
+		}
+		if seedDir != "" {
+			if err := os.RemoveAll(atc.Checkpoint.Dir); err != nil {
+				return fmt.Errorf("experiment: removing the checkpoints of a finished cell: %w",
+					err)
+			}
+		}
+	}
+	if seedDir != "" {
+		if err := os.RemoveAll(seedDir); err != nil {
+			return fmt.Errorf("experiment: removing the checkpoints of a finished seed: %w", err)
 		}
 	}
 	return nil
