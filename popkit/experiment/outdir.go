@@ -307,9 +307,9 @@ func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results,
 	case err != nil:
 		return nil, err
 	}
-	var prev runRecord
-	if err := json.Unmarshal(old, &prev); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	prev, err := parseRunRecord(old, cfgPath)
+	if err != nil {
+		return nil, err
 	}
 	got, _ := json.MarshalIndent(prev.Setup, "", "  ")
 	if !bytes.Equal(got, want) {
@@ -321,6 +321,38 @@ func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results,
 		return NewResults(), nil
 	}
 	return results, err
+}
+
+// parseRunRecord parses the config.json of a run directory; name is its path, for errors.
+func parseRunRecord(data []byte, name string) (runRecord, error) {
+	var rec runRecord
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&rec); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
+			return runRecord{}, fmt.Errorf("%s:%d: invalid JSON (%v); expected the config.json "+
+				"that popkit run writes", name, line, err)
+		case errors.As(err, &typ):
+			line := 1 + bytes.Count(data[:min(int(typ.Offset), len(data))], []byte("\n"))
+			return runRecord{}, fmt.Errorf("%s:%d: field %q: expected a %s, got a JSON %s", name,
+				line, typ.Field, typ.Type, typ.Value)
+		}
+		return runRecord{}, fmt.Errorf("%s: %w; expected the config.json that popkit run "+
+			"writes", name, err)
+	}
+	if dec.More() {
+		return runRecord{}, fmt.Errorf("%s: data after the JSON object; expected the "+
+			"config.json that popkit run writes", name)
+	}
+	if rec.Setup.Data == "" || len(rec.Setup.Methods) == 0 || rec.Setup.Seeds < 1 {
+		return runRecord{}, fmt.Errorf("%s: field \"setup\": missing or incomplete (data %q, "+
+			"%d methods, %d seeds); expected the config.json that popkit run writes", name,
+			rec.Setup.Data, len(rec.Setup.Methods), rec.Setup.Seeds)
+	}
+	return rec, nil
 }
 
 // WriteSummaries writes summary.csv, summary.md and accuracy.svg for results.
