@@ -163,6 +163,13 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 			"truncated", n, "of", total, "max_len", cfg.Train.Limits.MaxLen,
 			"max_prompt_len", cfg.Train.Limits.MaxPromptLen)
 	}
+	if cfg.Labels != "" {
+		// Checked here as well as by the runner, so that a bad label file stops the run
+		// before the output directory is created.
+		if _, err := readOwnLabels(cfg.Labels, data); err != nil {
+			return nil, err
+		}
+	}
 	digest, err := dataDigest(cfg)
 	if err != nil {
 		return nil, err

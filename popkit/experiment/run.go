@@ -87,6 +87,17 @@ func (d Data) check(cfg Config) error {
 		return fmt.Errorf("experiment: %s gives %d training and %d held-out pairs; need at "+
 			"least 2 and 1 (check the data and the test fraction)", d.Name, nTrain, nTest)
 	}
+	if !slices.ContainsFunc(d.Train, func(p prefdata.Pair) bool { return !p.Tie() }) {
+		return fmt.Errorf("experiment: every pair of %s is a tie (score_chosen equals "+
+			"score_rejected): there is no preference to learn; expected some pairs with "+
+			"score_chosen > score_rejected", d.Name)
+	}
+	usesPoP := cfg.Control || slices.Contains(cfg.Methods, dpo.PoP)
+	if usesPoP && cfg.Labels == "" && cfg.PoP.K > nTrain-1 {
+		return fmt.Errorf("experiment: %d PoP comparisons per preference (k) but %s gives %d "+
+			"training pairs, so each can be compared with at most %d others; expected k <= %d",
+			cfg.PoP.K, d.Name, nTrain, nTrain-1, nTrain-1)
+	}
 	return nil
 }
 
@@ -158,6 +169,9 @@ func arms(cfg Config) []arm {
 func (r *Runner) Run(ctx context.Context, data Data) error {
 	cfg := r.Config.Normalized()
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := data.check(cfg); err != nil {
 		return err
 	}
 	logger := r.Logger
