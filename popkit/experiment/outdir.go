@@ -50,11 +50,50 @@ const (
 // runRecord is what config.json holds: everything that determines the results, plus the
 // environment they were computed in.
 type runRecord struct {
-	Setup       setup  `json:"setup"`
-	Backend     string `json:"backend"`
-	GoVersion   string `json:"go_version"`
-	GoMLX       string `json:"gomlx_version"`
-	Description string `json:"description"`
+	Setup setup `json:"setup"`
+	// SeedValues are the seeds of the runs, 0..Seeds-1: each seeds the split, the PoP sample,
+	// the initial weights, the batch order and the sampling of generations.
+	SeedValues []int  `json:"seed_values"`
+	Backend    string `json:"backend"`
+	GoVersion  string `json:"go_version"`
+	GoMLX      string `json:"gomlx_version"`
+	// Popkit is the version of this module: its VCS revision (with "+dirty" for uncommitted
+	// changes) when the binary was built from a checkout, else its module version.
+	Popkit string `json:"popkit_version"`
+	// Modules are the versions of the other libraries the results depend on.
+	Modules     map[string]string `json:"modules"`
+	Description string            `json:"description"`
+}
+
+// recordedModules are the libraries whose versions config.json records besides GoMLX.
+var recordedModules = []string{"github.com/gomlx/compute", "gonum.org/v1/gonum",
+	"github.com/parquet-go/parquet-go"}
+
+// popkitVersion returns the VCS revision this binary was built from, or the main module's
+// version, or "unknown".
+func popkitVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.modified":
+			dirty = kv.Value == "true"
+		}
+	}
+	switch {
+	case rev != "" && dirty:
+		return rev + "+dirty"
+	case rev != "":
+		return rev
+	case info.Main.Version != "":
+		return info.Main.Version
+	}
+	return "unknown"
 }
 
 // setup is the part of a run's configuration that its results depend on; a resumed run must
@@ -292,9 +331,17 @@ func rowOrder(cfg Config) func(a, b Row) int {
 // resume checks dir's config.json against cfg (writing it when absent) and returns the rows
 // already in dir's runs.csv.
 func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results, error) {
+	modules := map[string]string{}
+	for _, m := range recordedModules {
+		modules[m] = moduleVersion(m)
+	}
 	rec := runRecord{Setup: setupOf(cfg, digest), Backend: backend.Describe(b),
 		GoVersion: runtime.Version(), GoMLX: moduleVersion("github.com/gomlx/gomlx"),
+		Popkit: popkitVersion(), Modules: modules, SeedValues: make([]int, cfg.Seeds),
 		Description: "popkit run: margin-DPO methods compared over seeds; see runs.csv"}
+	for i := range rec.SeedValues {
+		rec.SeedValues[i] = i
+	}
 	want, err := json.MarshalIndent(rec.Setup, "", "  ")
 	if err != nil {
 		return nil, err

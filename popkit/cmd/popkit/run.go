@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -117,9 +118,27 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		name  string
 		value float64
 	}{{"beta", *beta}, {"gamma", *gamma}, {"alpha", *alpha}, {"test-fraction", *frac}} {
-		if !(f.value > 0) {
-			return fmt.Errorf("flag --%s: must be > 0, got %g (for no margin, use method dpo)",
+		if !(f.value > 0) || math.IsInf(f.value, 0) {
+			return fmt.Errorf("flag --%s: must be a finite number > 0, got %g (for no margin, "+
+				"use method dpo)", f.name, f.value)
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"lr", *lr}, {"sft-lr", *sftLR}} {
+		if !(f.value >= 0) || math.IsInf(f.value, 0) {
+			return fmt.Errorf("flag --%s: must be a finite number >= 0 (0: the preset's), got %g",
 				f.name, f.value)
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"steps", *steps}, {"sft-steps", *sft}, {"batch", *batch}} {
+		if f.value < 0 {
+			return fmt.Errorf("flag --%s: must be >= 0 (0: the preset's), got %d", f.name,
+				f.value)
 		}
 	}
 	if *ckptEvery < 1 {
