@@ -43,9 +43,10 @@ type Checkpoint struct {
 	Every int
 }
 
-// DefaultCheckpointEvery is the default of [Checkpoint.Every]: a quick-preset policy with its
-// optimiser state is about a megabyte, saved in milliseconds, against about half a second per
-// training step on a laptop CPU.
+// DefaultCheckpointEvery is the default of [Checkpoint.Every]. For the quick preset, one save
+// (weights and Adam's moments, synced to disk) costs about a third of a preference training
+// step (BenchmarkCheckpoint: 71 ms against 197 ms on two cores), so saving every 20 steps adds
+// under 2% to training while a killed run loses at most 19 steps.
 const DefaultCheckpointEvery = 20
 
 // checkpointVarPrefix starts the keys of variables in a GoMLX checkpoint; the variable's
