@@ -69,7 +69,8 @@ func (o Options) ReadParquet(path string) ([]Pair, error) {
 // and an empty response according to [Options.Empty]. Problems with the whole file are a
 // *ParseError with Line 0: data that is not a readable Parquet file, a missing required column
 // or a column of the wrong type (Field names it: a score stored as strings is an error), and a
-// file without pairs (no rows, or every row skipped), and a file whose page headers claim
+// file without pairs (no rows, or every row skipped), a footer whose lists or strings claim
+// more than it holds, and a file whose page headers claim
 // sizes it cannot hold or more decoded bytes than [Options.ParquetExpansion] allows (checked
 // before any page is decoded, so a small corrupt file cannot take gigabytes of memory). A
 // Parquet page that cannot be decoded is
@@ -83,6 +84,9 @@ func (o Options) ParseParquet(r io.ReaderAt, size int64, name string) ([]Pair, e
 
 	var f *parquet.File
 	err := safely(func() (err error) {
+		if err := checkParquetFooter(r, size); err != nil {
+			return err
+		}
 		f, err = parquet.OpenFile(r, size, parquet.SkipPageIndex(true),
 			parquet.SkipBloomFilters(true))
 		return err
@@ -90,8 +94,9 @@ func (o Options) ParseParquet(r io.ReaderAt, size int64, name string) ([]Pair, e
 	if err != nil {
 		return nil, &ParseError{File: name, Msg: "expected a Parquet file: " + err.Error()}
 	}
-	// parquet-go v0.32.1 allocates what page headers claim before reading a page: check the
-	// claims against the file first.
+	// parquet-go v0.32.1 allocates what the footer and page headers claim before reading
+	// what they describe: the footer was checked above (checkParquetFooter), and the page
+	// headers are checked against the file here.
 	expansion := o.ParquetExpansion
 	if expansion == 0 {
 		expansion = DefaultParquetExpansion

@@ -2,6 +2,7 @@ package prefdata
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,31 @@ const (
 	// parquetMaxHeader bounds the size of one page header (statistics included).
 	parquetMaxHeader = 64 << 20
 )
+
+// checkParquetFooter checks the Thrift structure of the footer of the Parquet file of size
+// bytes in r (see checkThrift) before parquet-go decodes it; a file too short to hold a footer
+// is left to parquet-go to refuse.
+func checkParquetFooter(r io.ReaderAt, size int64) error {
+	if size < 12 {
+		return nil
+	}
+	var tail [8]byte
+	if _, err := r.ReadAt(tail[:], size-8); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if string(tail[4:]) != "PAR1" || n > size-8 {
+		return nil
+	}
+	footer := make([]byte, n)
+	if _, err := r.ReadAt(footer, size-8-n); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if _, err := checkThrift(footer); err != nil {
+		return fmt.Errorf("the footer's metadata is corrupt: %w", err)
+	}
+	return nil
+}
 
 // checkParquetSizes walks the page headers of every column chunk of f (a file of size bytes
 // in r) and checks what they claim against the file before the library reads a page, because
@@ -107,6 +133,13 @@ func readPageHeader(r io.ReaderAt, off, end int64) (*format.PageHeader, int64, e
 		buf := make([]byte, n)
 		if _, err := r.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 			return nil, 0, err
+		}
+		if _, err := checkThrift(buf); err != nil {
+			if n == end-off || n == parquetMaxHeader || !errors.Is(err, errThriftShort) &&
+				!strings.Contains(err.Error(), "are left") {
+				return nil, 0, err
+			}
+			continue // the header may go on past this buffer: read more
 		}
 		br := bytes.NewReader(buf)
 		h := new(format.PageHeader)
