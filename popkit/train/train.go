@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
@@ -129,7 +127,8 @@ func (c Config) Validate() error {
 	return c.Checkpoint.validate()
 }
 
-// ErrNonFinite is wrapped by the error returned when a training loss becomes NaN or infinite.
+// ErrNonFinite is wrapped by the error returned when a training loss, or a trained weight
+// after an optimiser step (a NaN or infinite gradient makes it so), becomes NaN or infinite.
 var ErrNonFinite = errors.New("train: non-finite loss")
 
 // Reference trains pi_ref from a freshly initialised decoder by supervised fine-tuning on the
@@ -271,8 +270,8 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	return m, nil
 }
 
-// evalHook returns the function the training loop calls after each step to run c.OnEval on m at the
-// steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
+// evalHook returns the function the training loop calls after each step to run c.OnEval on m
+// at the steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
 func (c Config) evalHook(m *Model) func(step, steps int) error {
 	if c.EvalEvery <= 0 || c.OnEval == nil {
 		return nil
@@ -286,95 +285,6 @@ func (c Config) evalHook(m *Model) func(step, steps int) error {
 			return fmt.Errorf("evaluation after step %d: %w", step, err)
 		}
 		return nil
-	}
-}
-
-// loop runs the steps of one training run.
-type loop struct {
-	stage    string
-	steps    int
-	progress func(Progress)
-	// after, when not nil, is called with the steps done and planned after each step.
-	after func(step, steps int) error
-	// store holds the variables being trained, checked for non-finite values after each step.
-	store *model.Store
-	// ckpt restores the run from its newest checkpoint and saves the following ones.
-	ckpt Checkpoint
-	// ids names the pairs of a batch in error messages.
-	ids func(idx []int) []string
-}
-
-// run restores the state of the newest checkpoint, if any, calls skip for each step it
-// holds (to draw and discard those steps' batches), then calls step for each remaining step,
-// reporting progress, calling after and saving checkpoints. It stops at the first error, when
-// ctx is done, or at a step whose loss or updated weights are not finite: that step is
-// reported (with its batch) as ErrNonFinite and not saved, so the last checkpoint holds the
-// last good state.
-func (l loop) run(ctx context.Context, skip func(), step func() (float64, []int, error)) error {
-	if err := l.ckpt.validate(); err != nil {
-		return err
-	}
-	cp, done, err := l.ckpt.resume(l.store, l.steps)
-	if err != nil {
-		return err
-	}
-	for range done {
-		skip()
-	}
-	for s := done + 1; s <= l.steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("train: %s stopped before step %d: %w", l.stage, s, err)
-		}
-		loss, idx, err := step()
-		if err != nil {
-			return fmt.Errorf("train: %s step %d: %w", l.stage, s, err)
-		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("%w: %s step %d has loss %g on the batch of pairs %s",
-				ErrNonFinite, l.stage, s, loss, l.describe(idx))
-		}
-		bad, err := nonFiniteVariable(l.store)
-		if err != nil {
-			return fmt.Errorf("train: %s step %d: %w", l.stage, s, err)
-		}
-		if bad != "" {
-			return fmt.Errorf("%w: %s step %d (loss %g) left variable %s not finite: a "+
-				"gradient or update of the batch of pairs %s was NaN or infinite",
-				ErrNonFinite, l.stage, s, loss, bad, l.describe(idx))
-		}
-		if l.progress != nil {
-			l.progress(Progress{Stage: l.stage, Step: s, Steps: l.steps, Loss: loss})
-		}
-		if l.after != nil {
-			if err := l.after(s, l.steps); err != nil {
-				return fmt.Errorf("train: %s: %w", l.stage, err)
-			}
-		}
-		if err := cp.after(s, l.steps); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// describe names the pairs idx of a batch, at most 8 of them.
-func (l loop) describe(idx []int) string {
-	names := l.ids(idx[:min(len(idx), 8)])
-	s := "[" + strings.Join(names, " ") + "]"
-	if len(idx) > 8 {
-		s = fmt.Sprintf("%s (of %d)", s[:len(s)-1]+" ...]", len(idx))
-	}
-	return s
-}
-
-// pairIDs returns a function naming pairs by their IDs (quoted), with their index.
-func pairIDs(pairs []prefdata.Pair) func(idx []int) []string {
-	return func(idx []int) []string {
-		out := make([]string, len(idx))
-		for k, i := range idx {
-			out[k] = fmt.Sprintf("%d:%q", i, pairs[i].ID)
-		}
-		return out
 	}
 }
 
