@@ -57,6 +57,11 @@ type Config struct {
 	// of [Runner.EmitCurve] (curves.csv and curves.svg in [RunToDir]). Each evaluation costs
 	// about as much as the final one. Default 0: no curves.
 	CurveEvery int
+	// CheckpointEvery is the number of training steps between the checkpoints of a run with a
+	// checkpoint directory ([Runner.Checkpoints], set by [RunToDir]); 0 means
+	// train.DefaultCheckpointEvery. It does not change the results, so a run may be resumed
+	// with another value, and it is not recorded in config.json.
+	CheckpointEvery int
 }
 
 // Defaults of Config; see the field comments.
@@ -153,6 +158,10 @@ func (c Config) Validate() error {
 	}
 	if c.Seeds < 1 {
 		return fmt.Errorf("experiment: seeds must be >= 1, got %d", c.Seeds)
+	}
+	if c.CheckpointEvery < 0 {
+		return fmt.Errorf("experiment: CheckpointEvery must be >= 0 (0: every %d steps), got %d",
+			train.DefaultCheckpointEvery, c.CheckpointEvery)
 	}
 	if c.CurveEvery < 0 {
 		return fmt.Errorf("experiment: CurveEvery must be >= 0 (0: no curves), got %d",

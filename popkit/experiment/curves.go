@@ -90,6 +90,12 @@ var curvesHeader = []string{"method", "seed", "step", "metric", "value"}
 func ReadCurves(path string) (*Curves, error) {
 	c := NewCurves()
 	err := readTidyCSV(path, curvesHeader, func(line int, rec []string) error {
+		for _, k := range []int{0, 3} {
+			if rec[k] == "" {
+				return fmt.Errorf("%s:%d: field %q: empty, expected a name", path, line,
+					curvesHeader[k])
+			}
+		}
 		var ints [2]int
 		for k, field := range []int{1, 2} {
 			var err error

@@ -42,16 +42,58 @@ const (
 	FileCurves = "curves.csv"
 	// FileCurvesFigure draws them (see [CurveFigure]), written with FileCurves.
 	FileCurvesFigure = "curves.svg"
+	// DirCheckpoints holds the mid-training checkpoints of the cells in progress (see
+	// [Runner.Checkpoints]); it is removed when the run finishes.
+	DirCheckpoints = "checkpoints"
 )
 
 // runRecord is what config.json holds: everything that determines the results, plus the
 // environment they were computed in.
 type runRecord struct {
-	Setup       setup  `json:"setup"`
-	Backend     string `json:"backend"`
-	GoVersion   string `json:"go_version"`
-	GoMLX       string `json:"gomlx_version"`
-	Description string `json:"description"`
+	Setup setup `json:"setup"`
+	// SeedValues are the seeds of the runs, 0..Seeds-1: each seeds the split, the PoP sample,
+	// the initial weights, the batch order and the sampling of generations.
+	SeedValues []int  `json:"seed_values"`
+	Backend    string `json:"backend"`
+	GoVersion  string `json:"go_version"`
+	GoMLX      string `json:"gomlx_version"`
+	// Popkit is the version of this module: its VCS revision (with "+dirty" for uncommitted
+	// changes) when the binary was built from a checkout, else its module version.
+	Popkit string `json:"popkit_version"`
+	// Modules are the versions of the other libraries the results depend on.
+	Modules     map[string]string `json:"modules"`
+	Description string            `json:"description"`
+}
+
+// recordedModules are the libraries whose versions config.json records besides GoMLX.
+var recordedModules = []string{"github.com/gomlx/compute", "gonum.org/v1/gonum",
+	"github.com/parquet-go/parquet-go"}
+
+// popkitVersion returns the VCS revision this binary was built from, or the main module's
+// version, or "unknown".
+func popkitVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.modified":
+			dirty = kv.Value == "true"
+		}
+	}
+	switch {
+	case rev != "" && dirty:
+		return rev + "+dirty"
+	case rev != "":
+		return rev
+	case info.Main.Version != "":
+		return info.Main.Version
+	}
+	return "unknown"
 }
 
 // setup is the part of a run's configuration that its results depend on; a resumed run must
@@ -166,6 +208,13 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 			"truncated", n, "of", total, "max_len", cfg.Train.Limits.MaxLen,
 			"max_prompt_len", cfg.Train.Limits.MaxPromptLen)
 	}
+	if cfg.Labels != "" {
+		// Checked here as well as by the runner, so that a bad label file stops the run
+		// before the output directory is created.
+		if _, err := readOwnLabels(cfg.Labels, data); err != nil {
+			return nil, err
+		}
+	}
 	digest, err := dataDigest(cfg)
 	if err != nil {
 		return nil, err
@@ -185,6 +234,7 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 	runsPath := filepath.Join(dir, FileRuns)
 	order := rowOrder(cfg)
 	runner := &Runner{Backend: b, Config: cfg, Logger: logger, Done: results.Done,
+		Checkpoints: filepath.Join(dir, DirCheckpoints),
 		Emit: func(rows []Row) error {
 			results.Add(rows...)
 			results.sortRows(order)
@@ -199,6 +249,9 @@ func RunToDir(ctx context.Context, b compute.Backend, cfg Config, dir string,
 		}
 	}
 	if err := runner.Run(ctx, data); err != nil {
+		return results, err
+	}
+	if err := os.RemoveAll(runner.Checkpoints); err != nil {
 		return results, err
 	}
 	results.sortRows(order)
@@ -284,9 +337,17 @@ func rowOrder(cfg Config) func(a, b Row) int {
 // resume checks dir's config.json against cfg (writing it when absent) and returns the rows
 // already in dir's runs.csv.
 func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results, error) {
+	modules := map[string]string{}
+	for _, m := range recordedModules {
+		modules[m] = moduleVersion(m)
+	}
 	rec := runRecord{Setup: setupOf(cfg, digest), Backend: backend.Describe(b),
 		GoVersion: runtime.Version(), GoMLX: moduleVersion("github.com/gomlx/gomlx"),
+		Popkit: popkitVersion(), Modules: modules, SeedValues: make([]int, cfg.Seeds),
 		Description: "popkit run: margin-DPO methods compared over seeds; see runs.csv"}
+	for i := range rec.SeedValues {
+		rec.SeedValues[i] = i
+	}
 	want, err := json.MarshalIndent(rec.Setup, "", "  ")
 	if err != nil {
 		return nil, err
@@ -306,9 +367,9 @@ func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results,
 	case err != nil:
 		return nil, err
 	}
-	var prev runRecord
-	if err := json.Unmarshal(old, &prev); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	prev, err := parseRunRecord(old, cfgPath)
+	if err != nil {
+		return nil, err
 	}
 	got, _ := json.MarshalIndent(prev.Setup, "", "  ")
 	if !bytes.Equal(got, want) {
@@ -320,6 +381,38 @@ func resume(cfg Config, digest string, b compute.Backend, dir string) (*Results,
 		return NewResults(), nil
 	}
 	return results, err
+}
+
+// parseRunRecord parses the config.json of a run directory; name is its path, for errors.
+func parseRunRecord(data []byte, name string) (runRecord, error) {
+	var rec runRecord
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&rec); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			line := 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
+			return runRecord{}, fmt.Errorf("%s:%d: invalid JSON (%v); expected the config.json "+
+				"that popkit run writes", name, line, err)
+		case errors.As(err, &typ):
+			line := 1 + bytes.Count(data[:min(int(typ.Offset), len(data))], []byte("\n"))
+			return runRecord{}, fmt.Errorf("%s:%d: field %q: expected a %s, got a JSON %s", name,
+				line, typ.Field, typ.Type, typ.Value)
+		}
+		return runRecord{}, fmt.Errorf("%s: %w; expected the config.json that popkit run "+
+			"writes", name, err)
+	}
+	if dec.More() {
+		return runRecord{}, fmt.Errorf("%s: data after the JSON object; expected the "+
+			"config.json that popkit run writes", name)
+	}
+	if rec.Setup.Data == "" || len(rec.Setup.Methods) == 0 || rec.Setup.Seeds < 1 {
+		return runRecord{}, fmt.Errorf("%s: field \"setup\": missing or incomplete (data %q, "+
+			"%d methods, %d seeds); expected the config.json that popkit run writes", name,
+			rec.Setup.Data, len(rec.Setup.Methods), rec.Setup.Seeds)
+	}
+	return rec, nil
 }
 
 // WriteSummaries writes summary.csv, summary.md and accuracy.svg for results.

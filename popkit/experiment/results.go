@@ -70,9 +70,15 @@ var runsHeader = []string{"method", "metric", "seed", "value"}
 func ReadRuns(path string) (*Results, error) {
 	res := NewResults()
 	err := readTidyCSV(path, runsHeader, func(line int, rec []string) error {
+		for k, name := range runsHeader[:2] {
+			if rec[k] == "" {
+				return fmt.Errorf("%s:%d: field %q: empty, expected a name", path, line, name)
+			}
+		}
 		seed, err := strconv.Atoi(rec[2])
-		if err != nil {
-			return fmt.Errorf("%s:%d: field \"seed\": %q is not an integer", path, line, rec[2])
+		if err != nil || seed < 0 {
+			return fmt.Errorf("%s:%d: field \"seed\": %q is not a non-negative integer", path,
+				line, rec[2])
 		}
 		value, err := strconv.ParseFloat(rec[3], 64)
 		if err != nil {
@@ -238,5 +244,14 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Sync the directory too, so that the rename itself survives a power loss; some file
+	// systems cannot sync a directory, and the rename is atomic there all the same.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }

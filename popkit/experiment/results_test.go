@@ -42,7 +42,11 @@ func TestReadRunsErrors(t *testing.T) {
 	cases := []struct{ name, content, want string }{
 		{"header", "a,b,c,d\n", ":1: header [a b c d]"},
 		{"seed", "method,metric,seed,value\ndpo,accuracy,x,0.5\n",
-			`:2: field "seed": "x" is not an integer`},
+			`:2: field "seed": "x" is not a non-negative integer`},
+		{"negative seed", "method,metric,seed,value\ndpo,accuracy,-1,0.5\n",
+			`:2: field "seed": "-1" is not a non-negative integer`},
+		{"empty method", "method,metric,seed,value\n,accuracy,0,0.5\n",
+			`:2: field "method": empty, expected a name`},
 		{"value", "method,metric,seed,value\ndpo,accuracy,0,high\n",
 			`:2: field "value": "high" is not a number`},
 		{"columns", "method,metric,seed,value\ndpo,accuracy,0\n", "wrong number of fields"},

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -85,6 +87,17 @@ func (d Data) check(cfg Config) error {
 		return fmt.Errorf("experiment: %s gives %d training and %d held-out pairs; need at "+
 			"least 2 and 1 (check the data and the test fraction)", d.Name, nTrain, nTest)
 	}
+	if !slices.ContainsFunc(d.Train, func(p prefdata.Pair) bool { return !p.Tie() }) {
+		return fmt.Errorf("experiment: every pair of %s is a tie (score_chosen equals "+
+			"score_rejected): there is no preference to learn; expected some pairs with "+
+			"score_chosen > score_rejected", d.Name)
+	}
+	usesPoP := cfg.Control || slices.Contains(cfg.Methods, dpo.PoP)
+	if usesPoP && cfg.Labels == "" && cfg.PoP.K > nTrain-1 {
+		return fmt.Errorf("experiment: %d PoP comparisons per preference (k) but %s gives %d "+
+			"training pairs, so each can be compared with at most %d others; expected k <= %d",
+			cfg.PoP.K, d.Name, nTrain, nTrain-1, nTrain-1)
+	}
 	return nil
 }
 
@@ -119,6 +132,11 @@ type Runner struct {
 	// every CurveEvery-th step and after the last, as they are measured. Nil: the curves are
 	// not measured, whatever CurveEvery says.
 	EmitCurve func(rows []CurveRow) error
+	// Checkpoints, when set, is a directory for mid-training checkpoints (see
+	// train.Checkpoint), one subdirectory per seed (its reference) and cell, every
+	// Config.CheckpointEvery steps: a run killed inside a cell resumes inside it. A cell's
+	// checkpoints are removed once its rows are emitted, a seed's once all its cells are.
+	Checkpoints string
 }
 
 // ControlName names the control arm in the rows (asked for by the paper's public reviewers):
@@ -151,6 +169,9 @@ func arms(cfg Config) []arm {
 func (r *Runner) Run(ctx context.Context, data Data) error {
 	cfg := r.Config.Normalized()
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := data.check(cfg); err != nil {
 		return err
 	}
 	logger := r.Logger
@@ -196,6 +217,12 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 	tc := cfg.Train
 	tc.Seed = uint64(seed)
 	tc.Progress = stepLogger(logger, seed, tc.Progress)
+	seedDir := ""
+	if r.Checkpoints != "" {
+		seedDir = filepath.Join(r.Checkpoints, fmt.Sprintf("seed-%d", seed))
+		tc.Checkpoint = train.Checkpoint{Dir: filepath.Join(seedDir, "reference"),
+			Every: cfg.CheckpointEvery}
+	}
 
 	start := time.Now()
 	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
@@ -290,6 +317,9 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		}
 		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(pairs.Pairs))
 		atc := tc
+		if seedDir != "" {
+			atc.Checkpoint.Dir = filepath.Join(seedDir, a.name)
+		}
 		if curves {
 			atc.EvalEvery = cfg.CurveEvery
 			atc.OnEval = func(step int, pol *train.Model) error {
@@ -353,6 +383,17 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		}
 		if err := r.emit(rows); err != nil {
 			return err
+		}
+		if seedDir != "" {
+			if err := os.RemoveAll(atc.Checkpoint.Dir); err != nil {
+				return fmt.Errorf("experiment: removing the checkpoints of a finished cell: %w",
+					err)
+			}
+		}
+	}
+	if seedDir != "" {
+		if err := os.RemoveAll(seedDir); err != nil {
+			return fmt.Errorf("experiment: removing the checkpoints of a finished seed: %w", err)
 		}
 	}
 	return nil

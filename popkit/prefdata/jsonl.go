@@ -66,6 +66,11 @@ type Options struct {
 	// Empty is what to do with an empty (or whitespace-only) chosen or rejected text.
 	// Default EmptyKeep.
 	Empty EmptyPolicy
+	// ParquetExpansion bounds how much a Parquet file may claim to decode to, as a multiple of
+	// its size (with 16 MiB allowed to any file): its page headers are checked against it
+	// before any page is read (see [Options.ParseParquet]). Default DefaultParquetExpansion;
+	// it must not be negative. JSON Lines files are not affected.
+	ParquetExpansion int
 }
 
 // ReadJSONL reads the preference pairs of a JSON Lines file with the default [Options].
@@ -151,6 +156,10 @@ func (o Options) check() error {
 	if o.Empty < 0 || int(o.Empty) >= len(emptyPolicyNames) {
 		return fmt.Errorf("prefdata: unknown empty-response policy %d (valid: %s)",
 			int(o.Empty), strings.Join(emptyPolicyNames[:], ", "))
+	}
+	if o.ParquetExpansion < 0 {
+		return fmt.Errorf("prefdata: ParquetExpansion must be >= 0 (0: %d), got %d",
+			DefaultParquetExpansion, o.ParquetExpansion)
 	}
 	return nil
 }

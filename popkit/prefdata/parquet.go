@@ -69,7 +69,11 @@ func (o Options) ReadParquet(path string) ([]Pair, error) {
 // and an empty response according to [Options.Empty]. Problems with the whole file are a
 // *ParseError with Line 0: data that is not a readable Parquet file, a missing required column
 // or a column of the wrong type (Field names it: a score stored as strings is an error), and a
-// file without pairs (no rows, or every row skipped). A Parquet page that cannot be decoded is
+// file without pairs (no rows, or every row skipped), a footer whose lists or strings claim
+// more than it holds, and a file whose page headers claim
+// sizes it cannot hold or more decoded bytes than [Options.ParquetExpansion] allows (checked
+// before any page is decoded, so a small corrupt file cannot take gigabytes of memory). A
+// Parquet page that cannot be decoded is
 // a *ParseError on the first row of the batch being read. An Options value with an unknown
 // Empty policy is an error.
 func (o Options) ParseParquet(r io.ReaderAt, size int64, name string) ([]Pair, error) {
@@ -78,17 +82,34 @@ func (o Options) ParseParquet(r io.ReaderAt, size int64, name string) ([]Pair, e
 	}
 	p := &parser{name: name, opts: o, seen: map[string]int{}, unit: "row"}
 
-	// TODO(parquet-limits): parquet-go v0.32.1 trusts the sizes in page headers and allocates
-	// them (up to 2 GiB a page) before reading, so a small corrupt file can take gigabytes;
-	// checking the page headers against their column chunk first would bound that.
 	var f *parquet.File
 	err := safely(func() (err error) {
+		if err := checkParquetFooter(r, size); err != nil {
+			return err
+		}
 		f, err = parquet.OpenFile(r, size, parquet.SkipPageIndex(true),
 			parquet.SkipBloomFilters(true))
 		return err
 	})
 	if err != nil {
 		return nil, &ParseError{File: name, Msg: "expected a Parquet file: " + err.Error()}
+	}
+	// parquet-go v0.32.1 allocates what the footer and page headers claim before reading
+	// what they describe: the footer was checked above (checkParquetFooter), and the page
+	// headers are checked against the file here.
+	expansion := o.ParquetExpansion
+	if expansion == 0 {
+		expansion = DefaultParquetExpansion
+	}
+	var serr error
+	if err := safely(func() error {
+		serr = p.checkParquetSizes(f, r, size, expansion)
+		return nil
+	}); err != nil {
+		return nil, &ParseError{File: name, Msg: "expected a Parquet file: " + err.Error()}
+	}
+	if serr != nil {
+		return nil, serr
 	}
 	lay, err := p.layout(f.Root())
 	if err != nil {

@@ -270,12 +270,17 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265))     // stream "pre", as Preference
 	rngComp := rand.New(rand.NewPCG(cfg.Seed, 0x706f70)) // stream "pop"
 	stage := "preference (" + jc.Inference.String() + ")"
-	err = runSteps(ctx, stage, cfg.PreferenceSteps, cfg.Progress, cfg.evalHook(m),
-		func() (float64, error) {
-			idx := sampleBatch(rng, j.n, cfg.BatchSize)
-			pick := sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
-			return trainStep(trainer, j.stepInputs(idx, pick)...)
-		})
+	l := loop{stage: stage, steps: cfg.PreferenceSteps, progress: cfg.Progress,
+		after: cfg.evalHook(m), store: m.Store, ckpt: cfg.Checkpoint, ids: pairIDs(data.Pairs)}
+	err = l.run(ctx, func() {
+		sampleBatch(rng, j.n, cfg.BatchSize)
+		sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
+	}, func() (float64, []int, error) {
+		idx := sampleBatch(rng, j.n, cfg.BatchSize)
+		pick := sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
+		loss, err := trainStep(trainer, j.stepInputs(idx, pick)...)
+		return loss, idx, err
+	})
 	if err != nil {
 		return nil, JointReport{}, err
 	}

@@ -31,6 +31,9 @@ func (m *Model) clonePolicy() (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: copying the reference policy: %w", err)
 	}
+	// The copy holds every variable it needs; a checkpoint loader of the original (see
+	// Checkpoint) must not supply values to the copy's training.
+	store.SetLoader(nil)
 	for v := range m.Store.IterVariables() {
 		if !strings.HasPrefix(v.Scope(), "/"+policyScope) {
 			if err := store.DeleteVariable(v.Path()); err != nil {

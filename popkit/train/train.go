@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/gomlx/compute"
@@ -52,6 +51,10 @@ type Config struct {
 	// or keep it past the call; reading it leaves training bit for bit as without OnEval. An
 	// error stops training and is returned wrapped. Nil: no evaluation.
 	OnEval func(step int, m *Model) error `json:"-"`
+	// Checkpoint saves the training state every few steps and resumes from it (see
+	// [Checkpoint]). It does not change what is trained, so it is not part of the JSON form.
+	// The zero value: no checkpoints.
+	Checkpoint Checkpoint `json:"-"`
 }
 
 // Progress reports one finished training step.
@@ -121,10 +124,11 @@ func (c Config) Validate() error {
 	case c.EvalEvery < 0:
 		return fmt.Errorf("train: EvalEvery must be >= 0 (0: never), got %d", c.EvalEvery)
 	}
-	return nil
+	return c.Checkpoint.validate()
 }
 
-// ErrNonFinite is wrapped by the error returned when a training loss becomes NaN or infinite.
+// ErrNonFinite is wrapped by the error returned when a training loss, or a trained weight
+// after an optimiser step (a NaN or infinite gradient makes it so), becomes NaN or infinite.
 var ErrNonFinite = errors.New("train: non-finite loss")
 
 // Reference trains pi_ref from a freshly initialised decoder by supervised fine-tuning on the
@@ -159,11 +163,15 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
-	err := runSteps(ctx, "sft", cfg.SFTSteps, cfg.Progress, nil, func() (float64, error) {
-		idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
-		tokens, mask := enc.packChosen(idx)
-		return trainStep(trainer, tokens, mask)
-	})
+	l := loop{stage: "sft", steps: cfg.SFTSteps, progress: cfg.Progress, store: store,
+		ckpt: cfg.Checkpoint, ids: pairIDs(pairs)}
+	err := l.run(ctx, func() { sampleBatch(rng, len(pairs), cfg.BatchSize) },
+		func() (float64, []int, error) {
+			idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
+			tokens, mask := enc.packChosen(idx)
+			loss, err := trainStep(trainer, tokens, mask)
+			return loss, idx, err
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -245,13 +253,16 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // stream "pre"
-	err = runSteps(ctx, "preference", cfg.PreferenceSteps, cfg.Progress, cfg.evalHook(m),
-		func() (float64, error) {
+	l := loop{stage: "preference", steps: cfg.PreferenceSteps, progress: cfg.Progress,
+		after: cfg.evalHook(m), store: m.Store, ckpt: cfg.Checkpoint, ids: pairIDs(data.Pairs)}
+	err = l.run(ctx, func() { sampleBatch(rng, len(data.Pairs), cfg.BatchSize) },
+		func() (float64, []int, error) {
 			idx := sampleBatch(rng, len(data.Pairs), cfg.BatchSize)
 			tokens, mask := enc.pack(idx, cfg.BatchSize)
 			refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
 				gather(data.Offsets, idx)
-			return trainStep(trainer, tokens, mask, refC, refR, off)
+			loss, err := trainStep(trainer, tokens, mask, refC, refR, off)
+			return loss, idx, err
 		})
 	if err != nil {
 		return nil, err
@@ -259,8 +270,8 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	return m, nil
 }
 
-// evalHook returns the function runSteps calls after each step to run c.OnEval on m at the
-// steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
+// evalHook returns the function the training loop calls after each step to run c.OnEval on m
+// at the steps c.EvalEvery selects (see [Config.EvalEvery]), or nil when there is nothing to call.
 func (c Config) evalHook(m *Model) func(step, steps int) error {
 	if c.EvalEvery <= 0 || c.OnEval == nil {
 		return nil
@@ -275,34 +286,6 @@ func (c Config) evalHook(m *Model) func(step, steps int) error {
 		}
 		return nil
 	}
-}
-
-// runSteps calls step steps times, reporting progress and calling after (when not nil) with
-// the steps done and planned, and stops at the first error, at a non-finite loss, or when ctx
-// is done.
-func runSteps(ctx context.Context, stage string, steps int, progress func(Progress),
-	after func(step, steps int) error, step func() (float64, error)) error {
-	for s := 1; s <= steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("train: %s stopped before step %d: %w", stage, s, err)
-		}
-		loss, err := step()
-		if err != nil {
-			return fmt.Errorf("train: %s step %d: %w", stage, s, err)
-		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("%w: %s step %d has loss %g", ErrNonFinite, stage, s, loss)
-		}
-		if progress != nil {
-			progress(Progress{Stage: stage, Step: s, Steps: steps, Loss: loss})
-		}
-		if after != nil {
-			if err := after(s, steps); err != nil {
-				return fmt.Errorf("train: %s: %w", stage, err)
-			}
-		}
-	}
-	return nil
 }
 
 // trainStep runs one optimiser step and returns the batch loss.

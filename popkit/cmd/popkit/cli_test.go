@@ -149,7 +149,12 @@ func TestRunWritesOutputs(t *testing.T) {
 				Seeds   int      `json:"seeds"`
 				Quick   bool     `json:"quick"`
 			} `json:"setup"`
-			Backend string `json:"backend"`
+			Backend    string            `json:"backend"`
+			SeedValues []int             `json:"seed_values"`
+			Go         string            `json:"go_version"`
+			GoMLX      string            `json:"gomlx_version"`
+			Popkit     string            `json:"popkit_version"`
+			Modules    map[string]string `json:"modules"`
 		}
 		raw := readFileT(t, filepath.Join(out, "config.json"))
 		if err := json.Unmarshal(raw, &rec); err != nil {
@@ -159,6 +164,19 @@ func TestRunWritesOutputs(t *testing.T) {
 		if s.Data != data || !slices.Equal(s.Methods, wantMethods) || s.Seeds != 2 || !s.Quick ||
 			rec.Backend == "" {
 			t.Errorf("config.json records %+v, backend %q; want the flags given", s, rec.Backend)
+		}
+		// Versions: the test binary is built from this module, so each library's version is
+		// known (a module version, never "unknown"); the go version is the toolchain's.
+		if !slices.Equal(rec.SeedValues, []int{0, 1}) || !strings.HasPrefix(rec.Go, "go1.") ||
+			!strings.HasPrefix(rec.GoMLX, "v") || rec.Popkit == "" {
+			t.Errorf("config.json records seeds %v, go %q, gomlx %q, popkit %q", rec.SeedValues,
+				rec.Go, rec.GoMLX, rec.Popkit)
+		}
+		for _, m := range []string{"github.com/gomlx/compute", "gonum.org/v1/gonum",
+			"github.com/parquet-go/parquet-go"} {
+			if v := rec.Modules[m]; !strings.HasPrefix(v, "v") {
+				t.Errorf("config.json records version %q for %s", v, m)
+			}
 		}
 	})
 }
@@ -242,6 +260,18 @@ func TestUsageErrors(t *testing.T) {
 			[]string{"seeds must be >= 1"}},
 		{"negative curve-every", []string{"run", "--curve-every", "-2", "--out", out}, 1,
 			[]string{"flag --curve-every: must be >= 0 (0: no curves), got -2"}},
+		{"zero checkpoint-every", []string{"run", "--checkpoint-every", "0", "--out", out}, 1,
+			[]string{"flag --checkpoint-every: must be >= 1 (steps between checkpoints), got 0"}},
+		{"negative steps", []string{"run", "--steps", "-5", "--out", out}, 1,
+			[]string{"flag --steps: must be >= 0 (0: the preset's), got -5"}},
+		{"negative batch", []string{"run", "--batch", "-1", "--out", out}, 1,
+			[]string{"flag --batch: must be >= 0"}},
+		{"NaN learning rate", []string{"run", "--lr", "NaN", "--out", out}, 1,
+			[]string{"flag --lr: must be a finite number >= 0 (0: the preset's), got NaN"}},
+		{"infinite beta", []string{"run", "--beta", "+Inf", "--out", out}, 1,
+			[]string{"flag --beta: must be a finite number > 0, got +Inf"}},
+		{"missing data file", []string{"run", "--data", "/nonexistent/pairs.jsonl", "--out",
+			out}, 1, []string{"/nonexistent/pairs.jsonl", "no such file"}},
 		{"unknown command", []string{"train"}, 2,
 			[]string{`unknown command "train"`, "Usage:"}},
 	}

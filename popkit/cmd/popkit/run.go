@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,7 +71,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"(default: the preset's)")
 		sftLR = fs.Float64("sft-lr", 0, "Adam learning rate of reference fine-tuning "+
 			"(default: the preset's)")
-		batch      = fs.Int("batch", 0, "pairs per training step (default: the preset's)")
+		batch     = fs.Int("batch", 0, "pairs per training step (default: the preset's)")
+		ckptEvery = fs.Int("checkpoint-every", train.DefaultCheckpointEvery, "save the "+
+			"training state under --out/checkpoints every N steps, so that a killed run "+
+			"resumes inside the method it was training (the results do not depend on N)")
 		curveEvery = fs.Int("curve-every", 0, "evaluate every method after every N preference "+
 			"steps and write training curves (curves.csv, curves.svg; 0: none)")
 	)
@@ -116,10 +120,32 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		name  string
 		value float64
 	}{{"beta", *beta}, {"gamma", *gamma}, {"alpha", *alpha}, {"test-fraction", *frac}} {
-		if !(f.value > 0) {
-			return fmt.Errorf("flag --%s: must be > 0, got %g (for no margin, use method dpo)",
+		if !(f.value > 0) || math.IsInf(f.value, 0) {
+			return fmt.Errorf("flag --%s: must be a finite number > 0, got %g (for no margin, "+
+				"use method dpo)", f.name, f.value)
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value float64
+	}{{"lr", *lr}, {"sft-lr", *sftLR}} {
+		if !(f.value >= 0) || math.IsInf(f.value, 0) {
+			return fmt.Errorf("flag --%s: must be a finite number >= 0 (0: the preset's), got %g",
 				f.name, f.value)
 		}
+	}
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"steps", *steps}, {"sft-steps", *sft}, {"batch", *batch}} {
+		if f.value < 0 {
+			return fmt.Errorf("flag --%s: must be >= 0 (0: the preset's), got %d", f.name,
+				f.value)
+		}
+	}
+	if *ckptEvery < 1 {
+		return fmt.Errorf("flag --checkpoint-every: must be >= 1 (steps between "+
+			"checkpoints), got %d", *ckptEvery)
 	}
 	if *curveEvery < 0 {
 		return fmt.Errorf("flag --curve-every: must be >= 0 (0: no curves), got %d", *curveEvery)
@@ -133,7 +159,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := experiment.Config{
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
 		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control, Labels: *labels,
-		Inference: inf, CurveEvery: *curveEvery,
+		Inference: inf, CurveEvery: *curveEvery, CheckpointEvery: *ckptEvery,
 		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
@@ -162,8 +188,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if _, err := experiment.RunToDir(ctx, b, cfg, *out, logger); err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted; finished cells are saved in %s, and the same "+
-				"command resumes the run", *out)
+			return fmt.Errorf("interrupted; finished cells and checkpoints are saved in %s, "+
+				"and the same command resumes the run", *out)
 		}
 		return err
 	}
