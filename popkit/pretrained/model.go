@@ -52,8 +52,33 @@ type Model struct {
 	Store *model.Store
 }
 
+// storeScope is the scope of the weights in Model.Store.
+const storeScope = "pretrained"
+
 // varPath is where tensor name lives in the Store.
-func varPath(name string) string { return "/pretrained/" + name }
+func varPath(name string) string { return "/" + storeScope + "/" + name }
+
+// CopyWeights creates a copy of every weight as a variable of scope, under its checkpoint name,
+// for [Model.ScopeLogits]. It fails if one exists already.
+func (m *Model) CopyWeights(scope *model.Scope) error {
+	for name := range m.Config.WeightShapes() {
+		v := m.Store.GetVariable(varPath(name))
+		if v == nil {
+			return fmt.Errorf("pretrained: weight %q not loaded", name)
+		}
+		value, err := v.Value()
+		if err == nil {
+			value, err = value.Clone()
+		}
+		if err == nil {
+			_, err = scope.CreateVariable(name, value)
+		}
+		if err != nil {
+			return fmt.Errorf("pretrained: copying weight %q: %w", name, err)
+		}
+	}
+	return nil
+}
 
 // Load reads a checkpoint directory: config.json, tokenizer.json, tokenizer_config.json
 // (optional: the chat template) and the weights, from model.safetensors or from the files
@@ -91,7 +116,7 @@ func Load(dir string) (*Model, error) {
 		}
 	}
 	store := model.NewStore()
-	needed := cfg.weightShapes()
+	needed := cfg.WeightShapes()
 	names := slices.Sorted(maps.Keys(needed))
 	for _, name := range names {
 		want := needed[name]
@@ -142,8 +167,8 @@ func weightFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// weightShapes lists every tensor the forward pass reads, with its [out, in] shape.
-func (c Config) weightShapes() map[string][]int {
+// WeightShapes lists every tensor the forward pass reads, with its [out, in] shape.
+func (c Config) WeightShapes() map[string][]int {
 	d, q, kv, f := c.HiddenSize, c.NumHeads*c.HeadDim, c.NumKVHeads*c.HeadDim, c.IntermediateSize
 	w := map[string][]int{"model.embed_tokens.weight": {c.VocabSize, d}, "model.norm.weight": {d}}
 	if !c.TieEmbeddings {
@@ -168,15 +193,23 @@ func (c Config) weightShapes() map[string][]int {
 // logits[b, t] scores token t+1 given tokens[b, <=t]. Rows are right-padded, so a real token
 // never attends to padding. It panics (with an error) on other shapes.
 func (m *Model) Logits(g *Graph, tokens *Node) *Node {
+	return m.ScopeLogits(m.Store.RootScope().In(storeScope), tokens)
+}
+
+// ScopeLogits is [Model.Logits] with the weights read from the variables of scope, named as in
+// the checkpoint (e.g. "model.norm.weight"): [Model.CopyWeights] puts them there, so that a
+// trainer's Store can hold, and train, them. It panics (with an error) on a missing weight.
+func (m *Model) ScopeLogits(scope *model.Scope, tokens *Node) *Node {
 	c := m.Config
 	if tokens.Rank() != 2 || !tokens.DType().IsInt() {
 		panic(fmt.Errorf("pretrained: Logits: tokens must be an integer [B, T] tensor, got %s",
 			tokens.Shape()))
 	}
+	g := tokens.Graph()
 	w := func(name string) *Node {
-		v := m.Store.GetVariable(varPath(name))
+		v := scope.GetVariable(name)
 		if v == nil {
-			panic(fmt.Errorf("pretrained: weight %q not loaded", name))
+			panic(fmt.Errorf("pretrained: weight %q not loaded under %s", name, scope.Scope()))
 		}
 		return v.ValueGraph(g)
 	}
@@ -277,20 +310,37 @@ type Encoded struct {
 // Encode renders prompt through the chat template and tokenizes prompt and response; the
 // mask is 1 on the response tokens (the template's end-of-turn included), 0 elsewhere.
 func (m *Model) Encode(prompt, response string) (Encoded, error) {
+	e, _, err := m.EncodeLimited(prompt, response, math.MaxInt, math.MaxInt)
+	return e, err
+}
+
+// EncodeLimited is [Model.Encode] cut to at most maxLen tokens, as policy.Encode cuts bytes:
+// the rendered prompt keeps its last maxPromptLen tokens (the template's text included, so a
+// long prompt loses its system message and turn opening first), and the response (with the
+// template's end-of-turn) its first maxLen - (prompt tokens kept) tokens; truncated reports a
+// cut. A response cut before its end-of-turn is never scored as finished.
+func (m *Model) EncodeLimited(prompt, response string, maxLen, maxPromptLen int) (
+	e Encoded, truncated bool, err error) {
 	pre, post := m.Template.Render(prompt)
 	pt, err := m.Tokenizer.Encode(pre)
 	if err != nil {
-		return Encoded{}, err
+		return Encoded{}, false, err
 	}
 	rt, err := m.Tokenizer.Encode(response + post)
 	if err != nil {
-		return Encoded{}, err
+		return Encoded{}, false, err
 	}
-	e := Encoded{Tokens: append(pt, rt...), Response: make([]float32, len(pt)+len(rt))}
+	if len(pt) > maxPromptLen {
+		pt, truncated = pt[len(pt)-maxPromptLen:], true
+	}
+	if budget := maxLen - len(pt); len(rt) > budget {
+		rt, truncated = rt[:max(budget, 0)], true
+	}
+	e = Encoded{Tokens: append(slices.Clip(pt), rt...), Response: make([]float32, len(pt)+len(rt))}
 	for i := len(pt); i < len(e.Tokens); i++ {
 		e.Response[i] = 1
 	}
-	return e, nil
+	return e, truncated, nil
 }
 
 // SequenceLogProbs returns log pi(response | prompt) of each (prompt, response), summed over

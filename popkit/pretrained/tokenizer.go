@@ -131,7 +131,7 @@ func LoadTokenizer(path string) (*Tokenizer, error) {
 	for _, a := range t.added {
 		t.VocabSize = max(t.VocabSize, int(a.id)+1)
 	}
-	t.byteChar = gpt2ByteChars()
+	t.byteChar = GPT2ByteChars()
 	return t, nil
 }
 
@@ -165,9 +165,9 @@ func (t *Tokenizer) configure(raw json.RawMessage, bad func(string, string, ...a
 	return nil
 }
 
-// gpt2ByteChars returns GPT-2's byte-to-character table: printable Latin-1 bytes map to
+// GPT2ByteChars returns GPT-2's byte-to-character table: printable Latin-1 bytes map to
 // themselves, the other 68 bytes to U+0100 onwards in byte order.
-func gpt2ByteChars() [256]rune {
+func GPT2ByteChars() [256]rune {
 	var out [256]rune
 	next := rune(256)
 	for b := range 256 {
