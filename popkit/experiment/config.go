@@ -62,6 +62,11 @@ type Config struct {
 	// train.DefaultCheckpointEvery. It does not change the results, so a run may be resumed
 	// with another value, and it is not recorded in config.json.
 	CheckpointEvery int
+	// PolicyDir, when set, is a pretrained checkpoint in the Hugging Face hub's layout (see
+	// package pretrained): every seed's reference is fine-tuned from its weights, with its
+	// tokenizer and chat template, instead of from a fresh Train.Policy decoder. Generative
+	// evaluation (the gold judge of synthetic data, curves' win rates) is not supported then.
+	PolicyDir string `json:",omitempty"`
 }
 
 // Defaults of Config; see the field comments.

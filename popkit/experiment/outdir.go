@@ -115,6 +115,7 @@ type setup struct {
 	Fit          pop.FitConfig `json:"fit"`
 	Level        float64       `json:"level"`
 	CurveEvery   int           `json:"curve_every,omitempty"`
+	PolicyDir    string        `json:"policy_dir,omitempty"`
 }
 
 func setupOf(cfg Config, digest string) setup {
@@ -132,7 +133,7 @@ func setupOf(cfg Config, digest string) setup {
 		TestFraction: cfg.TestFraction, Methods: methods, Seeds: cfg.Seeds, Quick: cfg.Quick,
 		Train: tc, PoP: cfg.PoP,
 		Strategy: cfg.Strategy.String(), Inference: cfg.Inference.String(), Control: cfg.Control,
-		Fit: cfg.Fit, Level: cfg.Level, CurveEvery: cfg.CurveEvery}
+		Fit: cfg.Fit, Level: cfg.Level, CurveEvery: cfg.CurveEvery, PolicyDir: cfg.PolicyDir}
 }
 
 // dataDigest returns the SHA-256 of the data, test and label files given (empty for the

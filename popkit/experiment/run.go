@@ -174,13 +174,16 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 	if err := data.check(cfg); err != nil {
 		return err
 	}
+	cfg, err := cfg.withNetwork()
+	if err != nil {
+		return err
+	}
 	logger := r.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var labels *ownLabels
 	if cfg.Labels != "" {
-		var err error
 		if labels, err = readOwnLabels(cfg.Labels, data); err != nil {
 			return err
 		}

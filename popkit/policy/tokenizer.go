@@ -169,6 +169,11 @@ func Decode(tokens []int32) string {
 // Pack panics if batch is empty, length is negative, or a row is longer than length: these are
 // programming errors, since [Encode] bounds every row by its [Limits].
 func Pack(batch []Encoded, length int) (tokens, mask *tensors.Tensor) {
+	return PackWith(batch, length, PAD)
+}
+
+// PackWith is [Pack] with pad as the padding token, for sequences of another tokenizer.
+func PackWith(batch []Encoded, length int, pad int32) (tokens, mask *tensors.Tensor) {
 	if len(batch) == 0 {
 		panic(errors.New("policy: Pack: empty batch"))
 	}
@@ -195,7 +200,7 @@ func Pack(batch []Encoded, length int) (tokens, mask *tensors.Tensor) {
 		row := tok[i*length : (i+1)*length]
 		copy(row, e.Tokens)
 		for t := e.Len(); t < length; t++ {
-			row[t] = PAD
+			row[t] = pad
 		}
 		copy(msk[i*length:(i+1)*length], e.Response)
 	}
@@ -213,6 +218,12 @@ func Pack(batch []Encoded, length int) (tokens, mask *tensors.Tensor) {
 // into chosen and rejected halves. length has the meaning of [Pack] (0: longest row of both).
 // PackPairs panics if the two slices differ in length, and otherwise as [Pack] does.
 func PackPairs(chosen, rejected []Encoded, length int) (tokens, mask *tensors.Tensor) {
+	return PackPairsWith(chosen, rejected, length, PAD)
+}
+
+// PackPairsWith is [PackPairs] with pad as the padding token, as [PackWith].
+func PackPairsWith(chosen, rejected []Encoded, length int, pad int32) (
+	tokens, mask *tensors.Tensor) {
 	if len(chosen) != len(rejected) {
 		panic(fmt.Errorf("policy: PackPairs: %d chosen but %d rejected sequences",
 			len(chosen), len(rejected)))
@@ -220,5 +231,5 @@ func PackPairs(chosen, rejected []Encoded, length int) (tokens, mask *tensors.Te
 	all := make([]Encoded, 0, 2*len(chosen))
 	all = append(all, chosen...)
 	all = append(all, rejected...)
-	return Pack(all, length)
+	return PackWith(all, length, pad)
 }

@@ -260,7 +260,8 @@ func project(x, weight *Node) *Node { return Einsum("btd,od->bto", x, weight) }
 // rmsNorm is x / sqrt(mean(x^2, last axis) + eps) * g.
 func rmsNorm(x, gain *Node, eps float64) *Node {
 	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
-	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), Reshape(gain, 1, 1, gain.Shape().Dim(0)))
+	// Div and Sqrt rather than Rsqrt, which has no gradient in GoMLX v0.28.2.
+	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), Reshape(gain, 1, 1, gain.Shape().Dim(0)))
 }
 
 // ropeTables returns cos and sin [T, hd] of angle t * theta^(-2i/hd), i = j mod hd/2.

@@ -1,6 +1,9 @@
 package train
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/poprlhf/sandbox/popkit/policy"
@@ -16,21 +19,27 @@ const PadMultiple = 32
 type encodedPairs struct {
 	chosen, rejected []policy.Encoded
 	maxLen           int
+	pad              int32
 }
 
-// encodePairs tokenizes every pair once.
-func encodePairs(pairs []prefdata.Pair, lim policy.Limits) encodedPairs {
+// encodePairs tokenizes every pair once with net's tokenizer.
+func encodePairs(net Network, pairs []prefdata.Pair, lim policy.Limits) (encodedPairs, error) {
 	lim = lim.Normalized()
 	e := encodedPairs{
 		chosen:   make([]policy.Encoded, len(pairs)),
 		rejected: make([]policy.Encoded, len(pairs)),
 		maxLen:   lim.MaxLen,
+		pad:      net.PadID(),
 	}
 	for i, p := range pairs {
-		e.chosen[i] = policy.Encode(p.Prompt, p.Chosen, lim)
-		e.rejected[i] = policy.Encode(p.Prompt, p.Rejected, lim)
+		var err, err2 error
+		e.chosen[i], err = net.Encode(p.Prompt, p.Chosen, lim)
+		e.rejected[i], err2 = net.Encode(p.Prompt, p.Rejected, lim)
+		if err = errors.Join(err, err2); err != nil {
+			return encodedPairs{}, fmt.Errorf("train: pair %d (id %q): %w", i, p.ID, err)
+		}
 	}
-	return e
+	return e, nil
 }
 
 // bucketLength rounds n up to a multiple of PadMultiple, capped at maxLen.
@@ -55,7 +64,7 @@ func (e encodedPairs) pack(idx []int, rows int) (tokens, mask *tensors.Tensor) {
 		chosen[k], rejected[k] = e.chosen[i], e.rejected[i]
 		longest = max(longest, chosen[k].Len(), rejected[k].Len())
 	}
-	return policy.PackPairs(chosen, rejected, bucketLength(longest, e.maxLen))
+	return policy.PackPairsWith(chosen, rejected, bucketLength(longest, e.maxLen), e.pad)
 }
 
 // packChosen returns the packed chosen responses of the pairs idx, one row each.
@@ -66,5 +75,5 @@ func (e encodedPairs) packChosen(idx []int) (tokens, mask *tensors.Tensor) {
 		rows[k] = e.chosen[i]
 		longest = max(longest, rows[k].Len())
 	}
-	return policy.Pack(rows, bucketLength(longest, e.maxLen))
+	return policy.PackWith(rows, bucketLength(longest, e.maxLen), e.pad)
 }

@@ -97,9 +97,23 @@ func (c Checkpoint) resume(store *model.Store, steps int) (*checkpointer, int, e
 		return nil, 0, fmt.Errorf("train: checkpoint %s holds %d steps, more than the %d "+
 			"configured: it belongs to another run", path, step, steps)
 	}
+	var existing []*model.Variable // e.g. initial weights of a pretrained network
+	for v := range store.IterVariables() {
+		existing = append(existing, v)
+	}
 	h, err := checkpoint.Load(store).Dir(path).Done()
 	if err != nil {
 		return nil, 0, fmt.Errorf("train: loading checkpoint %s: %w", path, err)
+	}
+	// The loader supplies only variables created after it; those already in the store take
+	// the checkpoint's values here.
+	for _, v := range existing {
+		if value, ok := h.LoadVariable(store, v.Path()); ok {
+			if err := v.SetValue(value); err != nil {
+				return nil, 0, fmt.Errorf("train: loading %s from checkpoint %s: %w",
+					v.Path(), path, err)
+			}
+		}
 	}
 	if step == steps {
 		// Create every variable the checkpoint holds and training has not created yet.

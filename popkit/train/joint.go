@@ -255,8 +255,12 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	if err != nil {
 		return nil, JointReport{}, err
 	}
+	enc, err := encodePairs(m.network(), data.Pairs, m.Limits)
+	if err != nil {
+		return nil, JointReport{}, err
+	}
 	j := &jointRun{m: m, data: data, comps: comps, scale: scale, jc: jc, cfg: cfg,
-		n: len(data.Pairs), enc: encodePairs(data.Pairs, m.Limits)}
+		n: len(data.Pairs), enc: enc}
 	if err := j.createVariables(); err != nil {
 		return nil, JointReport{}, err
 	}

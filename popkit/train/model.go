@@ -20,8 +20,11 @@ const policyScope = "policy"
 // and its variables.
 type Model struct {
 	Policy policy.Config
-	Limits policy.Limits
-	Store  *model.Store
+	// Network, when set, is the decoder instead of the byte-level one of Policy (see
+	// [Config.Network]).
+	Network Network
+	Limits  policy.Limits
+	Store   *model.Store
 }
 
 // clonePolicy returns a copy of m with only the decoder's variables: optimiser state and step
@@ -41,12 +44,12 @@ func (m *Model) clonePolicy() (*Model, error) {
 			}
 		}
 	}
-	return &Model{Policy: m.Policy, Limits: m.Limits, Store: store}, nil
+	return &Model{Policy: m.Policy, Network: m.Network, Limits: m.Limits, Store: store}, nil
 }
 
 // sequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows.
 func (m *Model) sequenceLogProbs(scope *model.Scope, tokens, mask *Node) *Node {
-	return m.Policy.SequenceLogProbsFn(scope.In(policyScope), tokens, mask)
+	return policy.SequenceLogProbs(m.network().Logits(scope.In(policyScope), tokens), tokens, mask)
 }
 
 // LogProbs returns log pi(y_w|x) and log pi(y_l|x) under m for every pair, summed over response
@@ -57,7 +60,10 @@ func (m *Model) LogProbs(backend compute.Backend, pairs []prefdata.Pair, batchSi
 	if batchSize <= 0 {
 		batchSize = 16
 	}
-	enc := encodePairs(pairs, m.Limits)
+	enc, err := encodePairs(m.network(), pairs, m.Limits)
+	if err != nil {
+		return nil, nil, err
+	}
 	n := len(pairs)
 	lp, err := m.scoreRows(backend, append(enc.chosen[:n:n], enc.rejected...), 2*batchSize)
 	if err != nil {
@@ -92,7 +98,7 @@ func (m *Model) scoreRows(backend compute.Backend, rows []policy.Encoded, batchR
 			}
 			longest = max(longest, batch[k].Len())
 		}
-		tokens, mask := policy.Pack(batch, bucketLength(longest, maxLen))
+		tokens, mask := policy.PackWith(batch, bucketLength(longest, maxLen), m.network().PadID())
 		res, err := exec.Call(tokens, mask)
 		if err != nil {
 			return nil, fmt.Errorf("train: scoring sequences %d-%d: %w", start, end-1, err)

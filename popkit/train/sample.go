@@ -302,6 +302,9 @@ func (m *Model) validate() error {
 	if m.Store == nil {
 		return errors.New("train: model has no Store")
 	}
+	if m.Network != nil {
+		return ErrNotByteDecoder
+	}
 	if err := m.Policy.Validate(); err != nil {
 		return err
 	}

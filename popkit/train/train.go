@@ -22,6 +22,11 @@ import (
 type Config struct {
 	// Policy is the decoder's shape. Default: policy.Config's defaults.
 	Policy policy.Config
+	// Network, when set, replaces the byte-level decoder of Policy (which is then not used):
+	// e.g. a pretrained checkpoint ([PretrainedNetwork]), whose weights the reference starts
+	// from. Sampling ([Model.Generate]) refuses such a network. It is not part of the JSON
+	// form; record where it came from next to it.
+	Network Network `json:"-"`
 	// Limits bounds prompt and sequence lengths. Default: policy.Limits' defaults.
 	Limits policy.Limits
 	// BatchSize is the number of pairs per step (2*BatchSize sequences). Default 8.
@@ -99,15 +104,16 @@ func (c Config) Normalized() Config {
 // Validate reports a configuration that cannot be trained with.
 func (c Config) Validate() error {
 	c = c.Normalized()
-	if err := c.Policy.Validate(); err != nil {
+	net := c.network()
+	if err := net.Validate(); err != nil {
 		return err
 	}
 	if err := c.Limits.Validate(); err != nil {
 		return err
 	}
-	if c.Limits.MaxLen > c.Policy.MaxLen {
+	if c.Limits.MaxLen > net.MaxLen() {
 		return fmt.Errorf("train: Limits.MaxLen %d exceeds the decoder's MaxLen %d",
-			c.Limits.MaxLen, c.Policy.MaxLen)
+			c.Limits.MaxLen, net.MaxLen())
 	}
 	if err := c.DPO.Validate(); err != nil {
 		return err
@@ -148,8 +154,14 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	}
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(cfg.Seed))
-	m := &Model{Policy: cfg.Policy, Limits: cfg.Limits, Store: store}
-	enc := encodePairs(pairs, cfg.Limits)
+	m := &Model{Policy: cfg.Policy, Network: cfg.Network, Limits: cfg.Limits, Store: store}
+	if err := m.network().InitWeights(store.RootScope().In(policyScope)); err != nil {
+		return nil, err
+	}
+	enc, err := encodePairs(m.network(), pairs, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 
 	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 		tokens, mask := inputs[0], inputs[1]
@@ -165,7 +177,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
 	l := loop{stage: "sft", steps: cfg.SFTSteps, progress: cfg.Progress, store: store,
 		ckpt: cfg.Checkpoint, ids: pairIDs(pairs)}
-	err := l.run(ctx, func() { sampleBatch(rng, len(pairs), cfg.BatchSize) },
+	err = l.run(ctx, func() { sampleBatch(rng, len(pairs), cfg.BatchSize) },
 		func() (float64, []int, error) {
 			idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
 			tokens, mask := enc.packChosen(idx)
@@ -236,7 +248,10 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	if err != nil {
 		return nil, err
 	}
-	enc := encodePairs(data.Pairs, m.Limits)
+	enc, err := encodePairs(m.network(), data.Pairs, m.Limits)
+	if err != nil {
+		return nil, err
+	}
 
 	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 		tokens, mask, refChosen, refRejected, offsets := inputs[0], inputs[1], inputs[2],

@@ -75,6 +75,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		ckptEvery = fs.Int("checkpoint-every", train.DefaultCheckpointEvery, "save the "+
 			"training state under --out/checkpoints every N steps, so that a killed run "+
 			"resumes inside the method it was training (the results do not depend on N)")
+		policyDir = fs.String("policy", "", "pretrained checkpoint directory in the Hugging "+
+			"Face hub's layout (config.json, safetensors, tokenizer.json; a Llama "+
+			"architecture) to fine-tune the reference from (default: a fresh small byte-level "+
+			"decoder); generative evaluation is not supported with it")
 		curveEvery = fs.Int("curve-every", 0, "evaluate every method after every N preference "+
 			"steps and write training curves (curves.csv, curves.svg; 0: none)")
 	)
@@ -160,7 +164,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
 		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control, Labels: *labels,
 		Inference: inf, CurveEvery: *curveEvery, CheckpointEvery: *ckptEvery,
-		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0},
+		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0}, PolicyDir: *policyDir,
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
 	cfg.Train.PreferenceSteps = *steps
