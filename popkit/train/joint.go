@@ -231,6 +231,10 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	if err := cfg.Validate(); err != nil {
 		return nil, JointReport{}, err
 	}
+	if cfg.DataParallel > 1 {
+		return nil, JointReport{}, fmt.Errorf("train: PreferenceJoint runs on one device; "+
+			"DataParallel %d is not supported", cfg.DataParallel)
+	}
 	if err := jc.Validate(); err != nil {
 		return nil, JointReport{}, err
 	}
@@ -282,7 +286,7 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	}, func() (float64, []int, error) {
 		idx := sampleBatch(rng, j.n, cfg.BatchSize)
 		pick := sampleBatch(rngComp, len(comps), jc.ComparisonsPerStep)
-		loss, err := trainStep(trainer, j.stepInputs(idx, pick)...)
+		loss, err := trainStep(trainer, nil, j.stepInputs(idx, pick)...)
 		return loss, idx, err
 	})
 	if err != nil {

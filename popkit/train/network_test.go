@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func weights(t *testing.T, s *model.Store) map[string][]float32 {
 	t.Helper()
 	out := map[string][]float32{}
 	for v := range s.IterVariables() {
-		if v.Scope() == "/"+policyScope {
+		if strings.HasPrefix(v.Scope(), "/"+policyScope) {
 			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
 		}
 	}

@@ -56,6 +56,12 @@ type Config struct {
 	// or keep it past the call; reading it leaves training bit for bit as without OnEval. An
 	// error stops training and is returned wrapped. Nil: no evaluation.
 	OnEval func(step int, m *Model) error `json:"-"`
+	// DataParallel, when above 1, runs each SFT and preference step on that many devices of
+	// the backend with GoMLX's distributed execution: a one-axis device mesh ("data"), batch
+	// rows sharded over it, weights replicated, gradients all-reduced by XLA. BatchSize must
+	// be a multiple of it; the backend must have that many devices (the Go backend has one).
+	// PreferenceJoint does not support it. Default 0 (or 1): one device.
+	DataParallel int `json:",omitempty"`
 	// Checkpoint saves the training state every few steps and resumes from it (see
 	// [Checkpoint]). It does not change what is trained, so it is not part of the JSON form.
 	// The zero value: no checkpoints.
@@ -127,6 +133,9 @@ func (c Config) Validate() error {
 	case !(c.SFTLearningRate > 0) || !(c.PreferenceLearningRate > 0):
 		return fmt.Errorf("train: learning rates must be positive, got SFT %g, preference %g",
 			c.SFTLearningRate, c.PreferenceLearningRate)
+	case c.DataParallel < 0 || c.DataParallel > 1 && c.BatchSize%c.DataParallel != 0:
+		return fmt.Errorf("train: DataParallel must be >= 0 and divide BatchSize %d, got %d",
+			c.BatchSize, c.DataParallel)
 	case c.EvalEvery < 0:
 		return fmt.Errorf("train: EvalEvery must be >= 0 (0: never), got %d", c.EvalEvery)
 	}
@@ -173,6 +182,10 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	}
 	opt := optimizer.Adam().LearningRate(cfg.SFTLearningRate).Done()
 	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
+	par, err := newDataParallel(backend, cfg.DataParallel)
+	if err != nil {
+		return nil, err
+	}
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x736674)) // stream "sft"
 	l := loop{stage: "sft", steps: cfg.SFTSteps, progress: cfg.Progress, store: store,
@@ -181,7 +194,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 		func() (float64, []int, error) {
 			idx := sampleBatch(rng, len(pairs), cfg.BatchSize)
 			tokens, mask := enc.packChosen(idx)
-			loss, err := trainStep(trainer, tokens, mask)
+			loss, err := trainStep(trainer, par, tokens, mask)
 			return loss, idx, err
 		})
 	if err != nil {
@@ -266,6 +279,10 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	}
 	opt := optimizer.Adam().LearningRate(cfg.PreferenceLearningRate).Done()
 	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
+	par, err := newDataParallel(backend, cfg.DataParallel)
+	if err != nil {
+		return nil, err
+	}
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x707265)) // stream "pre"
 	l := loop{stage: "preference", steps: cfg.PreferenceSteps, progress: cfg.Progress,
@@ -276,7 +293,7 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 			tokens, mask := enc.pack(idx, cfg.BatchSize)
 			refC, refR, off := gather(data.RefChosen, idx), gather(data.RefRejected, idx),
 				gather(data.Offsets, idx)
-			loss, err := trainStep(trainer, tokens, mask, refC, refR, off)
+			loss, err := trainStep(trainer, par, tokens, mask, refC, refR, off)
 			return loss, idx, err
 		})
 	if err != nil {
@@ -303,8 +320,9 @@ func (c Config) evalHook(m *Model) func(step, steps int) error {
 	}
 }
 
-// trainStep runs one optimiser step and returns the batch loss.
-func trainStep(trainer *gomlxtrain.Trainer, inputs ...any) (float64, error) {
+// trainStep runs one optimiser step and returns the batch loss: on one device when par is
+// nil, data-parallel otherwise.
+func trainStep(trainer *gomlxtrain.Trainer, par *dataParallel, inputs ...any) (float64, error) {
 	batch := gomlxtrain.Batch{}
 	for _, in := range inputs {
 		switch v := in.(type) {
@@ -316,7 +334,13 @@ func trainStep(trainer *gomlxtrain.Trainer, inputs ...any) (float64, error) {
 			panic(fmt.Sprintf("train: unexpected input %T", in))
 		}
 	}
-	metrics, err := trainer.TrainStep(batch)
+	var metrics []*tensors.Tensor
+	var err error
+	if par == nil {
+		metrics, err = trainer.TrainStep(batch)
+	} else {
+		metrics, err = par.step(trainer, batch.Inputs)
+	}
 	if err != nil {
 		return 0, err
 	}
