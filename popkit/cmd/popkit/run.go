@@ -79,6 +79,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"Face hub's layout (config.json, safetensors, tokenizer.json; a Llama "+
 			"architecture) to fine-tune the reference from (default: a fresh small byte-level "+
 			"decoder); generative evaluation is not supported with it")
+		dataParallel = fs.Int("data-parallel", 0, "run each training step on N devices of "+
+			"the backend (batch rows sharded, weights replicated; --batch a multiple of N; "+
+			"0 or 1: one device)")
 		curveEvery = fs.Int("curve-every", 0, "evaluate every method after every N preference "+
 			"steps and write training curves (curves.csv, curves.svg; 0: none)")
 	)
@@ -172,6 +175,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg.Train.PreferenceLearningRate = *lr
 	cfg.Train.SFTLearningRate = *sftLR
 	cfg.Train.BatchSize = *batch
+	cfg.Train.DataParallel = *dataParallel
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
