@@ -32,5 +32,6 @@ func WorldData(w *synth.World, n int) Data {
 	for i, p := range held {
 		prompts[i] = p.Text
 	}
-	return Data{Name: SyntheticName, Train: w.Pairs, Gold: w.GoldReward, Prompts: prompts}
+	return Data{Name: SyntheticName, Train: w.Pairs, Gold: w.GoldReward, Prompts: prompts,
+		Demonstrations: w.Demonstrations, MaxResponse: synth.MaxResponseLen + 1}
 }
