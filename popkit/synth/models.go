@@ -39,7 +39,6 @@ var pool = [...]model{
 		opener: 0.9, closer: 0.7, ramble: 0.4},
 }
 
-
 // ModelNames lists the names of the hidden models, from best to worst.
 func ModelNames() []string {
 	names := make([]string, len(pool))
