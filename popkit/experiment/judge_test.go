@@ -173,7 +173,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	run := func() ([]Row, []CurveRow) {
 		var rows []Row
 		var curve []CurveRow
-		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.DPO, dpo.PoP}, Train: tinyTrain(2),
+		cfg := Config{Seeds: 1, Methods: []dpo.Method{dpo.DPO}, Train: tinyTrain(2),
 			CurveEvery: 1}
 		r := &Runner{Backend: b, Config: cfg,
 			Emit:      func(rs []Row) error { rows = append(rows, rs...); return nil },

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 
@@ -101,13 +100,5 @@ func MarginFigure(hists []MarginHistogram) ([]byte, error) {
 	}
 	p.Legend.Top = true
 	p.NominalX(MarginBins...)
-	wt, err := p.WriterTo(6.5*vg.Inch, 3*vg.Inch, "svg")
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plotSVG(p, 6.5*vg.Inch, 3*vg.Inch)
 }
