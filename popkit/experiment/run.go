@@ -206,11 +206,12 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 	tc.Progress = stepLogger(logger, seed, tc.Progress)
 
 	start := time.Now()
-	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
 	demos := trainPairs
 	if data.Demonstrations != nil {
 		demos = data.Demonstrations(trainPairs)
 	}
+	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs),
+		"demonstrations", len(demos))
 	ref, err := train.Reference(ctx, r.Backend, demos, tc)
 	if err != nil {
 		return err
