@@ -18,7 +18,8 @@ func ExampleGenerate() {
 	it := w.Items[0]
 	fmt.Printf("%q, ideal answer %q\n", it.Text, it.Answer)
 	for _, c := range it.Candidates {
-		fmt.Printf("  %-7s %-17q rating %-3g %v\n", c.Model, c.Response, c.Rating, c.Reward)
+		fmt.Printf("  %-7s %-27q rating %-3g r*=%.3f\n", c.Model, c.Response, c.Rating,
+			c.Reward.Total)
 	}
 
 	// One pair per prompt: best against a random other (the default rule).
@@ -28,10 +29,10 @@ func ExampleGenerate() {
 	}
 	// Output:
 	// "sort: b g k\n", ideal answer "b g k"
-	//   broken  "Here you go: t cg k" rating 7.5 r*=0.126 (accuracy 0.211, format 0, length 0.000)
-	//   expert  "b g k (i think)" rating 8.5 r*=0.200 (accuracy 0.333, format 0, length 0.000)
-	//   chatty  "Answer: b g k\nhope this helps one that" rating 6   r*=0.079 (accuracy 0.132, format 0, length 0.000)
-	//   sloppy  "Here you go: b g k" rating 7.5 r*=0.167 (accuracy 0.278, format 0, length 0.000)
+	//   broken  "Here you go: t cg k"       rating 7.5 r*=0.126
+	//   expert  "b g k (i think)"           rating 8.5 r*=0.200
+	//   chatty  "Answer: b g k\nhope this helps one that" rating 6   r*=0.079
+	//   sloppy  "Here you go: b g k"        rating 7.5 r*=0.167
 	// synth-0: "b g k (i think)" (8.5) > "Here you go: b g k" (7.5), rating margin 1, gold gap 0.03
 	// synth-1: "bjkuea" (10) > "I think it is bjkua" (8), rating margin 2, gold gap 0.62
 	// synth-2: "Sure! lkllkl" (8.5) > "OK, lkllkl" (8.5), rating margin 0, gold gap -0.11
