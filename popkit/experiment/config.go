@@ -23,7 +23,8 @@ type Config struct {
 	Methods []dpo.Method
 	// Seeds is the number of seeds, 0..Seeds-1. Default 3.
 	Seeds int
-	// Quick selects the small preset ([QuickTraining]) instead of the full one.
+	// Quick selects the small preset instead of the full one: [QuickSyntheticTraining] for the
+	// synthetic world (Data empty), [QuickTraining] for a data file.
 	Quick bool
 	// Train overrides the preset's training configuration field by field (zero fields keep the
 	// preset's value; the seed is always set per run).
@@ -88,6 +89,26 @@ func QuickTraining() train.Config {
 	}
 }
 
+// QuickSyntheticTraining is the quick preset of the synthetic world (the default data set): the
+// decoder of [QuickTraining], with a reference fine-tuned longer and faster (200 steps at
+// 5e-3) on the world's demonstrations, four per prompt, and 60 preference steps at 2.5e-4.
+//
+// Measured with `popkit run --quick --methods dpo --seeds 3` (means over seeds, 95% Student
+// intervals): the reference pads about half its answers and DPO roughly halves that; win rate
+// against the reference 0.68 [0.51, 0.85], gold reward 0.29, held-out preference accuracy 0.76
+// [0.72, 0.79], KL 1.4 nats. In single-seed trials while tuning (128 prompts), 60 steps at
+// train's default rate 1e-4 moved the policy too little (win rate 0.58), and 5e-4 drove it
+// towards empty answers (0.56); a reference fine-tuned for QuickTraining's 60 steps cannot yet
+// end an answer, and its samples are noise to the gold reward.
+func QuickSyntheticTraining() train.Config {
+	c := QuickTraining()
+	c.SFTSteps = 200
+	c.SFTLearningRate = 5e-3
+	c.PreferenceSteps = 60
+	c.PreferenceLearningRate = 2.5e-4
+	return c
+}
+
 // FullTraining is the full preset: train.Config's defaults.
 func FullTraining() train.Config { return train.Config{} }
 
@@ -110,7 +131,10 @@ func (c Config) Normalized() Config {
 		c.PoP.K = 1 // pop's default, written out so that config.json compares equal
 	}
 	preset := FullTraining()
-	if c.Quick {
+	switch {
+	case c.Quick && c.Data == "":
+		preset = QuickSyntheticTraining()
+	case c.Quick:
 		preset = QuickTraining()
 	}
 	c.Train = merge(preset, c.Train).Normalized()

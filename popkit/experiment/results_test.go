@@ -113,11 +113,18 @@ func TestWriteFileAtomicReplaces(t *testing.T) {
 }
 
 func TestConfigPresetsAndOverrides(t *testing.T) {
+	// Without a data file, the synthetic world's quick preset; with one, the real-data one.
 	c := Config{Quick: true, Train: train.Config{PreferenceSteps: 7}}.Normalized()
-	q := QuickTraining()
+	q := QuickSyntheticTraining()
 	if c.Train.PreferenceSteps != 7 || c.Train.SFTSteps != q.SFTSteps ||
+		c.Train.PreferenceLearningRate != q.PreferenceLearningRate ||
 		c.Train.Policy.EmbedDim != q.Policy.EmbedDim {
-		t.Errorf("quick preset with an override gave %+v", c.Train)
+		t.Errorf("synthetic quick preset with an override gave %+v", c.Train)
+	}
+	r := Config{Data: "pairs.jsonl", Quick: true}.Normalized()
+	if q := QuickTraining(); r.Train.SFTSteps != q.SFTSteps ||
+		r.Train.PreferenceLearningRate != train.DefaultPreferenceLearningRate {
+		t.Errorf("real-data quick preset gave %+v, want QuickTraining's", r.Train)
 	}
 	if len(c.Methods) != len(dpo.MainMethods()) || c.Seeds != DefaultSeeds {
 		t.Errorf("defaults not filled: %+v", c)

@@ -74,6 +74,14 @@ type Data struct {
 	// judges the answers. Real data has no gold judge, so Gold is nil there.
 	Gold    func(prompt, response string) float64
 	Prompts []string
+	// Demonstrations, when set, returns the supervised fine-tuning set of the reference for a
+	// seed's training pairs: the reference imitates the Chosen response of each returned pair.
+	// Nil: the chosen responses of the training pairs (the DPO paper's recipe when no
+	// instruction-tuned model exists).
+	Demonstrations func(train []prefdata.Pair) []prefdata.Pair
+	// MaxResponse is the most bytes the judge samples per response (train.SampleConfig's
+	// MaxNewTokens). Zero: train's default.
+	MaxResponse int
 }
 
 // check reports data too small for the configured split before any training starts.
@@ -228,8 +236,13 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 	}
 
 	start := time.Now()
-	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
-	ref, err := train.Reference(ctx, r.Backend, trainPairs, tc)
+	demos := trainPairs
+	if data.Demonstrations != nil {
+		demos = data.Demonstrations(trainPairs)
+	}
+	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs),
+		"demonstrations", len(demos))
+	ref, err := train.Reference(ctx, r.Backend, demos, tc)
 	if err != nil {
 		return err
 	}
@@ -432,7 +445,8 @@ type judge struct {
 
 // newJudge samples the reference's answers to data.Prompts once per seed and scores them.
 func newJudge(b compute.Backend, ref *train.Model, data Data, seed int) (*judge, error) {
-	j := &judge{data: data, ref: ref, sampling: train.SampleConfig{Seed: uint64(seed)}}
+	j := &judge{data: data, ref: ref, sampling: train.SampleConfig{Seed: uint64(seed),
+		MaxNewTokens: data.MaxResponse}}
 	gens, err := ref.Generate(b, data.Prompts, j.sampling)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: sampling the reference: %w", err)

@@ -25,10 +25,10 @@ func TestDocPoolTable(t *testing.T) {
 		if !inTable {
 			continue
 		}
-		if len(fields) != 9 {
+		if len(fields) != 10 {
 			break
 		}
-		vals := make([]float64, 8)
+		vals := make([]float64, 9)
 		for i, f := range fields[1:] {
 			if vals[i], err = strconv.ParseFloat(f, 64); err != nil {
 				t.Fatalf("doc.go row %q: %v", line, err)
@@ -40,8 +40,8 @@ func TestDocPoolTable(t *testing.T) {
 		t.Fatalf("doc.go lists %d models, the pool has %d", len(rows), len(pool))
 	}
 	for _, m := range pool {
-		want := []float64{m.confuse, m.typo, m.drop, m.insert, m.stutter, m.filler, m.ramble,
-			m.empty}
+		want := []float64{m.confuse, m.typo, m.drop, m.insert, m.stutter, m.opener, m.closer,
+			m.ramble, m.empty}
 		got, ok := rows[m.name]
 		if !ok {
 			t.Errorf("doc.go does not list model %q", m.name)

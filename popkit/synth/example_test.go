@@ -18,7 +18,8 @@ func ExampleGenerate() {
 	it := w.Items[0]
 	fmt.Printf("%q, ideal answer %q\n", it.Text, it.Answer)
 	for _, c := range it.Candidates {
-		fmt.Printf("  %-7s %-17q rating %-3g %v\n", c.Model, c.Response, c.Rating, c.Reward)
+		fmt.Printf("  %-7s %-27q rating %-3g r*=%.3f\n", c.Model, c.Response, c.Rating,
+			c.Reward.Total)
 	}
 
 	// One pair per prompt: best against a random other (the default rule).
@@ -28,13 +29,13 @@ func ExampleGenerate() {
 	}
 	// Output:
 	// "sort: b g k\n", ideal answer "b g k"
-	//   sloppy  "t e k (i think)" rating 2.5 r*=0.120 (accuracy 0.200, format 0, length 0.000)
-	//   expert  "b g kq"          rating 9   r*=0.870 (accuracy 0.833, format 1, length 0.800)
-	//   broken  "bg k"            rating 8   r*=0.850 (accuracy 0.800, format 1, length 0.800)
-	//   chatty  "b x kb g k"      rating 6.5 r*=0.550 (accuracy 0.500, format 1, length 0.000)
-	// synth-0: "b g kq" (9) > "b x kb g k" (6.5), rating margin 2.5, gold gap 0.32
-	// synth-1: "bjkuea" (9.5) > "bjkueca" (8.5), rating margin 1, gold gap 0.11
-	// synth-2: "lkllkl" (9.5) > "rkllkl" (9), rating margin 0.5, gold gap 0.10
+	//   broken  "Here you go: t cg k"       rating 7.5 r*=0.126
+	//   expert  "b g k (i think)"           rating 8.5 r*=0.200
+	//   chatty  "Answer: b g k\nhope this helps one that" rating 6   r*=0.079
+	//   sloppy  "Here you go: b g k"        rating 7.5 r*=0.167
+	// synth-0: "b g k (i think)" (8.5) > "Here you go: b g k" (7.5), rating margin 1, gold gap 0.03
+	// synth-1: "bjkuea" (10) > "I think it is bjkua" (8), rating margin 2, gold gap 0.62
+	// synth-2: "Sure! lkllkl" (8.5) > "OK, lkllkl" (8.5), rating margin 0, gold gap -0.11
 }
 
 func ExampleWorld_GoldReward() {
@@ -115,7 +116,7 @@ func ExampleConfig_Normalized() {
 	fmt.Printf("%+v\n", synth.Config{}.Normalized())
 	fmt.Printf("%+v\n", synth.Config{RatingNoise: synth.NoRatingNoise}.Normalized())
 	// Output:
-	// {Prompts:1000 Candidates:4 RatingNoise:0.5 Binarize:best-vs-random Seed:0}
+	// {Prompts:1000 Candidates:4 RatingNoise:0.8 Binarize:best-vs-random Seed:0}
 	// {Prompts:1000 Candidates:4 RatingNoise:0 Binarize:best-vs-random Seed:0}
 }
 
@@ -127,8 +128,8 @@ func ExampleRating() {
 	}
 	// Output:
 	// r* 1.00 -> 9.00
-	// r* 0.88 -> 8.67
-	// r* 0.50 -> 6.17
+	// r* 0.88 -> 8.87
+	// r* 0.50 -> 8.34
 	// r* 0.00 -> 1.00
 }
 
@@ -152,5 +153,5 @@ func ExampleParseTask() {
 func ExampleModelNames() {
 	fmt.Println(synth.ModelNames())
 	// Output:
-	// [expert strong average chatty sloppy broken]
+	// [expert strong average sloppy broken chatty]
 }

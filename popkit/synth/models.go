@@ -6,7 +6,7 @@ import (
 )
 
 // MaxResponseLen is the longest response, in bytes, that the hidden models write.
-const MaxResponseLen = 60
+const MaxResponseLen = 40
 
 // model is one hidden response generator of the pool. Its fields are probabilities.
 type model struct {
@@ -16,7 +16,8 @@ type model struct {
 	drop    float64 // per byte: leave it out
 	insert  float64 // per byte: add a random letter after it
 	stutter float64 // write the starting text twice, before the corruption
-	filler  float64 // add a filler phrase before or after the answer
+	opener  float64 // start with a filler opener ("Sure! ")
+	closer  float64 // end with a filler closer (" :)")
 	ramble  float64 // add a rambling run of words after the answer
 	empty   float64 // write nothing at all
 }
@@ -24,18 +25,18 @@ type model struct {
 // pool is the list of hidden models, from best to worst. It plays the part of UltraFeedback's
 // pool of 17 language models, of which 4 answer each prompt. See the package documentation.
 var pool = [...]model{
-	{name: "expert", confuse: 0.005, typo: 0.015, drop: 0.008, insert: 0.008, stutter: 0.002,
-		filler: 0.01},
-	{name: "strong", confuse: 0.01, typo: 0.045, drop: 0.02, insert: 0.02, stutter: 0.005,
-		filler: 0.025, ramble: 0.005},
-	{name: "average", confuse: 0.02, typo: 0.09, drop: 0.045, insert: 0.045, stutter: 0.01,
-		filler: 0.04, ramble: 0.01, empty: 0.002},
-	{name: "chatty", confuse: 0.01, typo: 0.03, drop: 0.015, insert: 0.015, stutter: 0.005,
-		filler: 0.15, ramble: 0.04},
-	{name: "sloppy", confuse: 0.03, typo: 0.18, drop: 0.08, insert: 0.08, stutter: 0.02,
-		filler: 0.06, ramble: 0.02, empty: 0.005},
-	{name: "broken", confuse: 0.08, typo: 0.35, drop: 0.15, insert: 0.15, stutter: 0.04,
-		filler: 0.12, ramble: 0.06, empty: 0.02},
+	{name: "expert", confuse: 0.01, typo: 0.01, drop: 0.005, insert: 0.005, stutter: 0.002,
+		opener: 0.3, closer: 0.2, ramble: 0.05},
+	{name: "strong", confuse: 0.02, typo: 0.03, drop: 0.015, insert: 0.015, stutter: 0.005,
+		opener: 0.4, closer: 0.3, ramble: 0.1},
+	{name: "average", confuse: 0.04, typo: 0.06, drop: 0.03, insert: 0.03, stutter: 0.01,
+		opener: 0.5, closer: 0.35, ramble: 0.15, empty: 0.005},
+	{name: "sloppy", confuse: 0.08, typo: 0.12, drop: 0.06, insert: 0.06, stutter: 0.02,
+		opener: 0.5, closer: 0.4, ramble: 0.2, empty: 0.01},
+	{name: "broken", confuse: 0.15, typo: 0.25, drop: 0.1, insert: 0.1, stutter: 0.04,
+		opener: 0.5, closer: 0.4, ramble: 0.3, empty: 0.03},
+	{name: "chatty", confuse: 0.02, typo: 0.02, drop: 0.01, insert: 0.01, stutter: 0.005,
+		opener: 0.9, closer: 0.7, ramble: 0.4},
 }
 
 // ModelNames lists the names of the hidden models, from best to worst.
@@ -49,8 +50,8 @@ func ModelNames() []string {
 
 // Filler phrases of the hidden models: openers, closers and the words of a ramble.
 var (
-	fillerPrefixes = [...]string{"sure! ", "ok, ", "answer: ", "here you go: ", "easy: ",
-		"i think it is "}
+	fillerPrefixes = [...]string{"Sure! ", "OK, ", "Answer: ", "Here you go: ", "Easy: ",
+		"I think it is "}
 	fillerSuffixes = [...]string{".", "!", " :)", " done", "\nhope this helps", " (i think)"}
 	rambleWords    = [...]string{"so", "well", "basically", "the", "answer", "is", "this",
 		"one", "i", "think", "because", "it", "was", "asked", "and", "that", "works"}
@@ -88,15 +89,14 @@ func (m model) respond(p Prompt, rng *rand.Rand) string {
 	}
 	out := sb.String()
 
-	if rng.Float64() < m.filler {
-		if rng.IntN(2) == 0 {
-			out = fillerPrefixes[rng.IntN(len(fillerPrefixes))] + out
-		} else {
-			out += fillerSuffixes[rng.IntN(len(fillerSuffixes))]
-		}
+	if rng.Float64() < m.opener {
+		out = fillerPrefixes[rng.IntN(len(fillerPrefixes))] + out
+	}
+	if rng.Float64() < m.closer {
+		out += fillerSuffixes[rng.IntN(len(fillerSuffixes))]
 	}
 	if rng.Float64() < m.ramble {
-		for n := 2 + rng.IntN(6); n > 0; n-- {
+		for n := 2 + rng.IntN(3); n > 0; n-- {
 			out += " " + rambleWords[rng.IntN(len(rambleWords))]
 		}
 	}

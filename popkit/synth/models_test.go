@@ -17,7 +17,7 @@ func TestRespond(t *testing.T) {
 		check func(string) bool
 	}{
 		{"perfect", model{}, func(s string) bool { return s == "a b d" }},
-		{"empty", model{empty: 1, filler: 1}, func(s string) bool { return s == "" }},
+		{"empty", model{empty: 1, opener: 1, closer: 1}, func(s string) bool { return s == "" }},
 		{"confused", model{confuse: 1}, func(s string) bool { return s == "d b a" }},
 		{"stutter", model{stutter: 1}, func(s string) bool { return s == "a b da b d" }},
 		{"confused stutter", model{confuse: 1, stutter: 1},
@@ -33,12 +33,15 @@ func TestRespond(t *testing.T) {
 		{"insert all", model{insert: 1}, func(s string) bool {
 			return len(s) == 10 && s[0] == 'a' && s[2] == ' ' && s[4] == 'b' && s[8] == 'd'
 		}},
-		{"filler", model{filler: 1}, func(s string) bool {
+		{"opener", model{opener: 1}, func(s string) bool {
 			for _, f := range fillerPrefixes {
 				if s == f+"a b d" {
 					return true
 				}
 			}
+			return false
+		}},
+		{"closer", model{closer: 1}, func(s string) bool {
 			for _, f := range fillerSuffixes {
 				if s == "a b d"+f {
 					return true
@@ -46,10 +49,10 @@ func TestRespond(t *testing.T) {
 			}
 			return false
 		}},
-		// 2-7 ramble words after the answer, cut to MaxResponseLen bytes.
+		// 2-4 ramble words after the answer, cut to MaxResponseLen bytes.
 		{"ramble", model{ramble: 1}, func(s string) bool {
 			words := strings.Fields(strings.TrimPrefix(s, "a b d "))
-			return strings.HasPrefix(s, "a b d ") && len(words) >= 2 && len(words) <= 7 &&
+			return strings.HasPrefix(s, "a b d ") && len(words) >= 2 && len(words) <= 4 &&
 				len(s) <= MaxResponseLen
 		}},
 	}

@@ -153,8 +153,8 @@ func TestBestVsWorstShape(t *testing.T) {
 	worst, _ := Generate(Config{Seed: 1, Binarize: BestVsWorst})
 	r, w := shapeOf(prefdata.Margins(random.Pairs)), shapeOf(prefdata.Margins(worst.Pairs))
 	t.Logf("best-vs-worst, seed 1: %v", w)
-	if w.mean < r.mean+1 || w.ties > 0.02 {
-		t.Errorf("best-vs-worst: mean %.3f, ties %.3f; want a mean at least 1 above "+
+	if w.mean < r.mean+0.75 || w.ties > 0.02 {
+		t.Errorf("best-vs-worst: mean %.3f, ties %.3f; want a mean at least 0.75 above "+
 			"best-vs-random's %.3f and under 2%% ties", w.mean, w.ties, r.mean)
 	}
 }

@@ -58,7 +58,7 @@ const (
 	// DefaultCandidates is the number of responses per prompt, as in UltraFeedback.
 	DefaultCandidates = 4
 	// DefaultRatingNoise is the standard deviation of the rating noise, in rating points.
-	DefaultRatingNoise = 0.5
+	DefaultRatingNoise = 0.8
 	// NoRatingNoise, given as Config.RatingNoise, asks for ratings without noise (0 means the
 	// default).
 	NoRatingNoise = -1.0
@@ -83,7 +83,7 @@ type Config struct {
 	// in UltraFeedback.
 	Candidates int
 	// RatingNoise is the standard deviation, in rating points, of the Gaussian noise added to
-	// each rating before rounding, in [0, MaxRatingNoise]. Default 0.5. Give NoRatingNoise
+	// each rating before rounding, in [0, MaxRatingNoise]. Default 0.8. Give NoRatingNoise
 	// (any negative value) for none.
 	RatingNoise float64
 	// Binarize is the rule that picks each prompt's pair. Default BestVsRandom.
@@ -146,25 +146,27 @@ const (
 
 // Rating is the monotone map from gold reward to rating, before noise and rounding:
 //
-//	rating(r) = 9 - 8 (1 - r)^1.5        r in [0, 1], rating in [1, 9]
+//	rating(r) = 1 + 8 r^(1/8)        r in [0, 1], rating in [1, 9]
 //
-// The map is convex in the error 1 - r, like a grader who forgives a typo more than a wrong
-// answer: one typo in a five-letter answer (r = 0.88) costs 0.33 points, a half-right answer
-// (r = 0.5) 2.8 points. A perfect response maps to [RatingPerfect] = 9, not 10, so that
-// ratings of 9.5 and 10 come only from noise and stay rare, as in the shared UltraFeedback
-// sample, where 15 of 1,000 chosen responses score above 9. A candidate's rating is
+// It plays a lenient grader, as UltraFeedback's GPT-4 annotator is: any answer that gets
+// something right lands high on the scale (r = 0.1 rates 7, r = 0.34 rates 8, one typo in a
+// five-letter answer 8.8), the empty answer rates 1, and the scale separates answers mostly near
+// the top. A perfect response maps to [RatingPerfect] = 9, not 10, so that ratings of 9.5 and
+// 10 come only from noise and stay rare, as in the shared UltraFeedback sample, where 15 of
+// 1,000 chosen responses score above 9. A candidate's rating is
 //
 //	round_half(rating(r*) + eps),   eps ~ N(0, RatingNoise^2),
 //
 // clipped to [RatingMin, RatingMax], where round_half rounds to the nearest multiple of
 // RatingStep, halves away from zero. The map, its exponent and the constants are our own
-// choice, tuned with the hidden models so that rating margins resemble UltraFeedback's.
+// choice, tuned with the hidden models so that rating margins resemble UltraFeedback's (see
+// the package documentation).
 func Rating(r float64) float64 {
-	return RatingPerfect - (RatingPerfect-RatingMin)*math.Pow(1-r, ratingExponent)
+	return RatingMin + (RatingPerfect-RatingMin)*math.Pow(r, ratingExponent)
 }
 
-// ratingExponent is the exponent of the error in [Rating].
-const ratingExponent = 1.5
+// ratingExponent is the exponent of the reward in [Rating].
+const ratingExponent = 1.0 / 8
 
 // noisyRating returns the rating of a candidate with gold reward r.
 func noisyRating(r, sd float64, rng *rand.Rand) float64 {
@@ -404,6 +406,35 @@ func (w *World) HeldOut(n int) []Prompt {
 		}
 		seen[p.Text] = true
 		out = append(out, p)
+	}
+	return out
+}
+
+// Demonstrations returns the supervised fine-tuning set of a reference trained on the prompts
+// of pairs: for each pair whose prompt is one of the world's, one pair per candidate of that
+// prompt, with the candidate as Chosen (and as Rejected, with its rating as both scores), in
+// the order of pairs and then of the candidates. Pairs from elsewhere are skipped.
+//
+// These are the hidden models' answers, unfiltered by the raters: the demonstrations a
+// general-purpose instruction model learns from before preference tuning (UltraFeedback's
+// own responses are written by such models). A reference imitating them inherits the pool's
+// habits, filler and rambling included, which the preferences then teach it to drop.
+func (w *World) Demonstrations(pairs []prefdata.Pair) []prefdata.Pair {
+	index := make(map[string]int, len(w.Items))
+	for i, it := range w.Items {
+		index[it.Text] = i
+	}
+	var out []prefdata.Pair
+	for _, p := range pairs {
+		i, ok := index[p.Prompt]
+		if !ok {
+			continue
+		}
+		for k, c := range w.Items[i].Candidates {
+			out = append(out, prefdata.Pair{ID: fmt.Sprintf("synth-%d-%d", i, k), Prompt: p.Prompt,
+				Chosen: c.Response, Rejected: c.Response, ScoreChosen: c.Rating,
+				ScoreRejected: c.Rating})
+		}
 	}
 	return out
 }

@@ -60,7 +60,7 @@ func TestConfigNormalized(t *testing.T) {
 	tests := []struct {
 		in, want Config
 	}{
-		{Config{}, Config{Prompts: 1000, Candidates: 4, RatingNoise: 0.5}},
+		{Config{}, Config{Prompts: 1000, Candidates: 4, RatingNoise: 0.8}},
 		{Config{RatingNoise: NoRatingNoise}, Config{Prompts: 1000, Candidates: 4}},
 		{Config{RatingNoise: -0.1}, Config{Prompts: 1000, Candidates: 4}},
 		{Config{Prompts: 7, Candidates: 2, RatingNoise: 2, Binarize: BestVsWorst, Seed: 9},
@@ -95,12 +95,12 @@ func TestRating(t *testing.T) {
 	tests := []struct {
 		r, want float64
 	}{
-		{0, 1},             // 9 - 8*1
-		{1, 9},             // 9 - 8*0 = RatingPerfect
-		{0.75, 8},          // 9 - 8*(1/4)^1.5 = 9 - 8/8
-		{15.0 / 16, 8.875}, // 9 - 8*(1/16)^1.5 = 9 - 8/64
-		{7.0 / 16, 5.625},  // 9 - 8*(9/16)^1.5 = 9 - 8*27/64
-		{0.64, 7.272},      // 9 - 8*0.36^1.5 = 9 - 8*0.216
+		{0, 1},                      // 1 + 8*0
+		{1, 9},                      // 1 + 8*1 = RatingPerfect
+		{1.0 / 256, 5},              // 1 + 8*(2^-8)^(1/8) = 1 + 8/2
+		{6561.0 / 65536, 7},         // 1 + 8*((3/4)^8)^(1/8) = 1 + 6
+		{5764801.0 / 16777216, 8},   // 1 + 8*((7/8)^8)^(1/8) = 1 + 7
+		{1.0 / 16777216, 1 + 8.0/8}, // 1 + 8*(2^-24)^(1/8) = 1 + 8/8
 	}
 	for _, tc := range tests {
 		if got := Rating(tc.r); math.Abs(got-tc.want) > 1e-12 {
@@ -138,11 +138,12 @@ func TestNoisyRating(t *testing.T) {
 		// Without noise: round_half(Rating(r)), with the values of TestRating.
 		{1, 0, 9},
 		{0, 0, 1},
-		{0.75, 0, 8},
-		{15.0 / 16, 0, 9},   // 8.875
-		{7.0 / 16, 0, 5.5},  // 5.625
-		{0.64, 0, 7.5},      // 7.272
-		{0.75, 1e-300, 8.0}, // a negligible noise leaves the rounded rating
+		{1.0 / 256, 0, 5},
+		{6561.0 / 65536, 0, 7},
+		{0.75, 0, 8.5},           // 1 + 8*exp(ln(0.75)/8) = 1 + 8*0.964679 = 8.717
+		{0.5, 0, 8.5},            // 1 + 8*exp(ln(0.5)/8) = 1 + 8*0.917004 = 8.336
+		{0.75, 1e-300, 8.5},      // a negligible noise leaves the rounded rating
+		{1.0 / 16777216, 0, 2.0}, // 1 + 8/8
 	}
 	for _, tc := range tests {
 		rng := rand.New(rand.NewPCG(3, 4))
@@ -424,5 +425,32 @@ func TestHeldOut(t *testing.T) {
 	if got := taken.HeldOut(1); got[0] != draws[1] {
 		t.Errorf("with %q taken, HeldOut(1) = %q, want the second draw %q", draws[0].Text,
 			got[0].Text, draws[1].Text)
+	}
+}
+
+func TestDemonstrations(t *testing.T) {
+	w, err := Generate(Config{Prompts: 5, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := prefdata.Pair{Prompt: "what is 2+2?\n", Chosen: "4", Rejected: "5"}
+	demos := w.Demonstrations([]prefdata.Pair{w.Pairs[3], foreign, w.Pairs[1]})
+	// Items 3 and 1, four candidates each, in that order; the foreign pair is skipped.
+	if len(demos) != 8 {
+		t.Fatalf("%d demonstrations, want 8", len(demos))
+	}
+	for k, d := range demos {
+		it := w.Items[3]
+		if k >= 4 {
+			it = w.Items[1]
+		}
+		c := it.Candidates[k%4]
+		if d.Prompt != it.Text || d.Chosen != c.Response || d.Rejected != c.Response ||
+			d.ScoreChosen != c.Rating || d.Margin() != 0 {
+			t.Errorf("demonstration %d = %+v, want candidate %d of %q", k, d, k%4, it.Text)
+		}
+	}
+	if got := w.Demonstrations(nil); len(got) != 0 {
+		t.Errorf("Demonstrations(nil) = %v, want none", got)
 	}
 }
