@@ -185,40 +185,70 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 // runSeed trains the reference for one seed, then each pending arm from it.
 func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *ownLabels,
 	seed int, todo []arm, logger *slog.Logger) error {
-	trainPairs, testPairs := data.Train, data.Test
-	if testPairs == nil {
-		trainPairs, testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
-	}
-	buckets, err := eval.TertileBuckets(prefdata.Margins(data.Train))
+	s, err := r.prepareSeed(ctx, cfg, data, seed, logger)
 	if err != nil {
-		return fmt.Errorf("experiment: margin buckets of %s: %w", data.Name, err)
+		return err
 	}
-	tc := cfg.Train
-	tc.Seed = uint64(seed)
-	tc.Progress = stepLogger(logger, seed, tc.Progress)
+	return r.runArms(ctx, cfg, labels, s, todo, logger)
+}
+
+// seedRun is what every arm of one seed shares: the split, the reference policy with its
+// log-probabilities, and the judge of generations.
+type seedRun struct {
+	seed                  int
+	trainPairs, testPairs []prefdata.Pair
+	buckets               eval.Buckets
+	tc                    train.Config
+	ref                   *train.Model
+	// refTrainC, refTrainR, refTestC and refTestR are log pi_ref of the chosen and rejected
+	// responses of the training and held-out pairs.
+	refTrainC, refTrainR, refTestC, refTestR []float64
+	judge                                    *judge // nil without a gold judge
+}
+
+// prepareSeed splits the data for one seed and trains and scores its reference policy.
+func (r *Runner) prepareSeed(ctx context.Context, cfg Config, data Data, seed int,
+	logger *slog.Logger) (*seedRun, error) {
+	s := &seedRun{seed: seed, trainPairs: data.Train, testPairs: data.Test}
+	if s.testPairs == nil {
+		s.trainPairs, s.testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
+	}
+	var err error
+	if s.buckets, err = eval.TertileBuckets(prefdata.Margins(data.Train)); err != nil {
+		return nil, fmt.Errorf("experiment: margin buckets of %s: %w", data.Name, err)
+	}
+	s.tc = cfg.Train
+	s.tc.Seed = uint64(seed)
+	s.tc.Progress = stepLogger(logger, seed, s.tc.Progress)
 
 	start := time.Now()
-	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs))
-	ref, err := train.Reference(ctx, r.Backend, trainPairs, tc)
-	if err != nil {
-		return err
+	logger.Info("training reference", "seed", seed, "pairs", len(s.trainPairs))
+	if s.ref, err = train.Reference(ctx, r.Backend, s.trainPairs, s.tc); err != nil {
+		return nil, err
 	}
-	refTrainC, refTrainR, err := ref.LogProbs(r.Backend, trainPairs, 2*tc.BatchSize)
-	if err != nil {
-		return err
+	batch := 2 * s.tc.BatchSize
+	if s.refTrainC, s.refTrainR, err = s.ref.LogProbs(r.Backend, s.trainPairs, batch); err != nil {
+		return nil, err
 	}
-	refTestC, refTestR, err := ref.LogProbs(r.Backend, testPairs, 2*tc.BatchSize)
-	if err != nil {
-		return err
+	if s.refTestC, s.refTestR, err = s.ref.LogProbs(r.Backend, s.testPairs, batch); err != nil {
+		return nil, err
 	}
 	logger.Info("reference ready", "seed", seed, "elapsed", time.Since(start).Round(time.Second))
-
-	var judge *judge
 	if data.Gold != nil && len(data.Prompts) > 0 {
-		if judge, err = newJudge(r.Backend, ref, data, seed); err != nil {
-			return err
+		if s.judge, err = newJudge(r.Backend, s.ref, data, seed); err != nil {
+			return nil, err
 		}
 	}
+	return s, nil
+}
+
+// runArms trains and evaluates the arms todo of cfg from the seed's reference.
+func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *seedRun,
+	todo []arm, logger *slog.Logger) error {
+	seed, trainPairs, testPairs, buckets, tc := s.seed, s.trainPairs, s.testPairs, s.buckets, s.tc
+	ref, judge := s.ref, s.judge
+	refTrainC, refTrainR, refTestC, refTestR := s.refTrainC, s.refTrainR, s.refTestC, s.refTestR
+	var err error
 
 	gt := prefdata.Margins(trainPairs)
 	var sample pop.Sample
