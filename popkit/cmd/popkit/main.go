@@ -4,6 +4,7 @@
 //
 //	popkit run [flags]     train and compare margin-DPO methods over seeds
 //	popkit pop fit ...     fit Bradley-Terry scores to PoP labels from a CSV file
+//	popkit kernel install  register the project's Jupyter kernel for the notebooks
 //	popkit help            print this help
 //
 // Run "popkit run -h" for the flags of run.
@@ -53,6 +54,7 @@ Preferences" (arXiv 2509.22851) headless.
 Usage:
   popkit run [flags]    train and compare margin-DPO methods over seeds
   popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
+  popkit kernel install register the project's Jupyter kernel (GoNB, settings, local module)
   popkit help           print this help
 
 Run "popkit run -h" for the flags of run.
@@ -69,6 +71,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCommand(ctx, args[1:], stdout, stderr)
 	case "pop":
 		return popCommand(args[1:], stdout, stderr)
+	case "kernel":
+		return kernelCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
