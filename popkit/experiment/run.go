@@ -59,6 +59,11 @@ const (
 	// a component: the ridge ties the components together at 0.
 	MetricPoPComponents   = "pop_graph_components"
 	MetricPoPLargestShare = "pop_graph_largest_share"
+	// MetricPoPLearnedSpearman is Spearman's rank correlation with m* of the margins that
+	// DPO-PoP learns while training, on the training pairs, with online or implicit inference
+	// (see train.JointReport): the Polyak-averaged scores in margin units (online) or the
+	// Polyak-averaged implicit margins h_bar (implicit). Offline inference has none.
+	MetricPoPLearnedSpearman = "pop_learned_margin_spearman"
 )
 
 // Data is the input of a run: training pairs and, optionally, separate held-out pairs and a
@@ -336,10 +341,16 @@ func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *
 			}
 		}
 		var policy *train.Model
+		var learned []float64 // margins learned while training (joint inference)
 		if joint {
-			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
+			var report train.JointReport
+			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
 				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
 				atc)
+			learned = report.Margins
+			if learned == nil {
+				learned = report.Averaged
+			}
 		} else {
 			policy, err = train.Preference(ctx, r.Backend, ref, pairs, atc)
 		}
@@ -356,6 +367,9 @@ func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
 		}
 		values := d.Metrics()
+		if len(learned) == len(gt) {
+			values[MetricPoPLearnedSpearman] = eval.Spearman(learned, gt)
+		}
 		if judge != nil {
 			g, err := judge.evaluate(r.Backend, policy)
 			if err != nil {
@@ -406,7 +420,7 @@ func curveRows(method string, seed, step int, values map[string]float64) []Curve
 var metricOrder = []string{eval.MetricAccuracy, eval.MetricAccuracyWeak,
 	eval.MetricAccuracyMedium, eval.MetricAccuracyStrong, eval.MetricSpearman,
 	eval.MetricTieAccuracy, eval.MetricImplicitTies, eval.MetricWinRate, eval.MetricGoldReward,
-	eval.MetricKL, eval.MetricLength, eval.MetricLengthSD}
+	eval.MetricKL, eval.MetricLength, eval.MetricLengthSD, MetricPoPLearnedSpearman}
 
 // judge evaluates generations of policies against the reference's, on fixed prompts.
 type judge struct {
