@@ -17,6 +17,7 @@
 package notebook
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,7 +29,9 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 
+	"github.com/poprlhf/sandbox/popkit/backend"
 	"github.com/poprlhf/sandbox/popkit/experiment"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 // Seeds over which quick and full configurations report means and intervals.
@@ -208,4 +211,29 @@ func Interval(r experiment.SummaryRow) string {
 		return fmt.Sprintf("%.3f (n=%d)", r.Mean, r.N)
 	}
 	return fmt.Sprintf("%.3f [%.3f, %.3f]", r.Mean, r.Low, r.High)
+}
+
+// Base returns the configuration the experiment notebooks (00, 04 to 08) share, so that an
+// arm one of them trained is reused by the others through the store (see Sweep): the
+// synthetic world; in quick mode the quick preset cut to 40 reference and 20 preference steps,
+// QuickSeeds seeds; otherwise the full preset, FullSeeds seeds.
+func Base() experiment.Config {
+	if Quick() {
+		return experiment.Config{Quick: true, Seeds: QuickSeeds,
+			Train: train.Config{SFTSteps: 40, PreferenceSteps: 20}}
+	}
+	return experiment.Config{Seeds: FullSeeds}
+}
+
+// Sweep runs variants on base through the shared store (experiment.SweepToDir under Results)
+// with the default backend, logging with Logger, and returns the rows and, when
+// base.CurveEvery is set, the training curves.
+func Sweep(base experiment.Config, variants ...experiment.Variant) (*experiment.Results,
+	*experiment.Curves) {
+	b, err := backend.New()
+	Must(err)
+	res, curves, err := experiment.SweepToDir(context.Background(), b, base, variants,
+		Results(), Logger())
+	Must(err)
+	return res, curves
 }

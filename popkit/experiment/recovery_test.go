@@ -1,0 +1,47 @@
+package experiment
+
+import (
+	"math"
+	"testing"
+
+	"github.com/poprlhf/sandbox/popkit/pop"
+)
+
+// TestMarginRecovery checks that noiseless labels agree with the margins (label accuracy 1),
+// that more comparisons per preference recover them better, and that flipping every label
+// with probability 1/2 leaves no signal (label accuracy near 1/2).
+func TestMarginRecovery(t *testing.T) {
+	gt := make([]float64, 400)
+	for i := range gt {
+		gt[i] = float64(i%40) / 4 // 40 distinct margins, 10 pairs each
+	}
+	variants := []Variant{
+		{Name: "k=1", PoP: pop.SimConfig{K: 1}},
+		{Name: "k=8", PoP: pop.SimConfig{K: 8}},
+		{Name: "coin", PoP: pop.SimConfig{K: 8, Noise: pop.FlipNoise(0.5)}},
+	}
+	res, err := MarginRecovery(gt, variants, pop.FitConfig{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := map[string]float64{}
+	for _, s := range res.Summarize(0.95) {
+		if s.N != 3 {
+			t.Errorf("%s %s: %d seeds, want 3", s.Method, s.Metric, s.N)
+		}
+		mean[s.Method+" "+s.Metric] = s.Mean
+	}
+	if got := mean["k=1 "+MetricPoPLabelAccuracy]; got != 1 {
+		t.Errorf("noiseless label accuracy %g, want 1", got)
+	}
+	if k1, k8 := mean["k=1 "+MetricPoPSpearman], mean["k=8 "+MetricPoPSpearman]; !(k8 > k1) ||
+		!(k8 > 0.9) {
+		t.Errorf("Spearman k=1 %.3f, k=8 %.3f: want k=8 above k=1 and above 0.9", k1, k8)
+	}
+	if got := mean["coin "+MetricPoPLabelAccuracy]; math.Abs(got-0.5) > 0.05 {
+		t.Errorf("label accuracy under coin flips %.3f, want about 0.5", got)
+	}
+	if _, err := MarginRecovery(gt, variants, pop.FitConfig{}, 0); err == nil {
+		t.Error("zero seeds: want an error")
+	}
+}
