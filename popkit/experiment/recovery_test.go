@@ -4,7 +4,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/pop"
+	"github.com/poprlhf/sandbox/popkit/synth"
 )
 
 // TestMarginRecovery checks that noiseless labels agree with the margins (label accuracy 1),
@@ -43,5 +45,35 @@ func TestMarginRecovery(t *testing.T) {
 	}
 	if _, err := MarginRecovery(gt, variants, pop.FitConfig{}, 0); err == nil {
 		t.Error("zero seeds: want an error")
+	}
+}
+
+// TestOffsetSummary checks the offsets against their definitions: 0 for DPO, gamma for the
+// fixed margin, and for the ground truth alpha times the rating gap, larger on strong pairs.
+func TestOffsetSummary(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 60, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Seeds: 3, Train: tinyTrain(1)}
+	res, err := OffsetSummary(cfg, WorldData(w, 4), dpo.MainMethods())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := map[string]float64{}
+	for _, s := range res.Summarize(0.95) {
+		mean[s.Method+" "+s.Metric] = s.Mean
+	}
+	if got := mean["dpo "+MetricOffsetMean]; got != 0 {
+		t.Errorf("dpo offset %g, want 0", got)
+	}
+	if got := mean["fixed "+MetricOffsetStrong]; math.Abs(got-dpo.DefaultGamma) > 1e-12 {
+		t.Errorf("fixed offset %g, want gamma %g", got, dpo.DefaultGamma)
+	}
+	if s, wk := mean["gt "+MetricOffsetStrong], mean["gt "+MetricOffsetWeak]; !(s > wk) {
+		t.Errorf("gt offsets: strong %g, weak %g; want strong above weak", s, wk)
+	}
+	if _, ok := mean["pop "+MetricOffsetMean]; !ok {
+		t.Error("no pop offsets")
 	}
 }
