@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func TestNotebookInBrowser(t *testing.T) {
 		return err
 	}
 	err = steps()
-	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if len(shot) > 0 {
 		path := filepath.Join(shots, "notebook.png")
 		if werr := os.WriteFile(path, shot, 0o644); werr != nil {
@@ -144,13 +145,17 @@ func startJupyter(t *testing.T, root string) (base, token string) {
 		"--notebook-dir="+root, "--allow-root")
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
+	// The server starts kernels that inherit its output: stop them all as one process group,
+	// and do not wait for output once the group is gone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Env = append(os.Environ(), "POPKIT_QUICK=1", "POPKIT_ARTEFACTS="+t.TempDir(),
 		"POPKIT_RESULTS="+t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting jupyter notebook: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 		if t.Failed() {
 			t.Logf("jupyter's log:\n%s", logs.String())
