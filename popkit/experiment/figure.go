@@ -70,7 +70,12 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 	}
 	p.NominalX(names...)
 
-	w, err := p.WriterTo(5*vg.Inch, 3.5*vg.Inch, "svg")
+	return plotSVG(p, 5*vg.Inch, 3.5*vg.Inch)
+}
+
+// plotSVG renders p as an SVG of the given size.
+func plotSVG(p *plot.Plot, width, height vg.Length) ([]byte, error) {
+	w, err := p.WriterTo(width, height, "svg")
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -94,15 +93,7 @@ func LineFigure(title, xLabel, yLabel string, series []Series) ([]byte, error) {
 	if points == 0 {
 		return nil, fmt.Errorf("experiment: %q has no points to plot", title)
 	}
-	w, err := p.WriterTo(6*vg.Inch, 3.5*vg.Inch, "svg")
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plotSVG(p, 6*vg.Inch, 3.5*vg.Inch)
 }
 
 // errorPointsOf returns the points of s with their intervals as error bars.
