@@ -165,7 +165,7 @@ func (r *Results) Summarize(level float64) []SummaryRow {
 func WriteSummaryCSV(path string, rows []SummaryRow) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"method", "metric", "mean", "ci_low", "ci_high", "n"})
+	_ = w.Write(summaryHeader)
 	for _, s := range rows {
 		_ = w.Write([]string{s.Method, s.Metric, formatFloat(s.Mean), formatFloat(s.Low),
 			formatFloat(s.High), strconv.Itoa(s.N)})
@@ -254,4 +254,32 @@ func WriteFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// summaryHeader is the header of the files WriteSummaryCSV writes.
+var summaryHeader = []string{"method", "metric", "mean", "ci_low", "ci_high", "n"}
+
+// ReadSummaryCSV reads a file written by [WriteSummaryCSV]. Errors name the file, line and
+// field.
+func ReadSummaryCSV(path string) ([]SummaryRow, error) {
+	var rows []SummaryRow
+	err := readTidyCSV(path, summaryHeader, func(line int, rec []string) error {
+		s := SummaryRow{Method: rec[0], Metric: rec[1]}
+		for i, dst := range []*float64{&s.Mean, &s.Low, &s.High} {
+			v, err := strconv.ParseFloat(rec[2+i], 64)
+			if err != nil {
+				return fmt.Errorf("%s:%d: field %q: %q is not a number", path, line,
+					summaryHeader[2+i], rec[2+i])
+			}
+			*dst = v
+		}
+		n, err := strconv.Atoi(rec[5])
+		if err != nil {
+			return fmt.Errorf("%s:%d: field \"n\": %q is not an integer", path, line, rec[5])
+		}
+		s.N = n
+		rows = append(rows, s)
+		return nil
+	})
+	return rows, err
 }

@@ -139,3 +139,30 @@ func TestConfigPresetsAndOverrides(t *testing.T) {
 		}
 	}
 }
+
+func TestReadSummaryCSV(t *testing.T) {
+	dir := t.TempDir()
+	res := NewResults()
+	res.Add(Row{"dpo", "accuracy", 0, 0.5}, Row{"dpo", "accuracy", 1, 0.7})
+	path := filepath.Join(dir, "s.csv")
+	want := res.Summarize(0.95)
+	if err := WriteSummaryCSV(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSummaryCSV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("read %+v, want %+v", got, want)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("method,metric,mean,ci_low,ci_high,n\n"+
+		"dpo,accuracy,x,0,1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSummaryCSV(bad); err == nil || !strings.Contains(err.Error(),
+		`bad.csv:2: field "mean"`) {
+		t.Errorf("bad mean: error %v", err)
+	}
+}

@@ -61,6 +61,11 @@ const (
 	// a component: the ridge ties the components together at 0.
 	MetricPoPComponents   = "pop_graph_components"
 	MetricPoPLargestShare = "pop_graph_largest_share"
+	// MetricPoPLearnedSpearman is Spearman's rank correlation with m* of the margins that
+	// DPO-PoP learns while training, on the training pairs, with online or implicit inference
+	// (see train.JointReport): the Polyak-averaged scores in margin units (online) or the
+	// Polyak-averaged implicit margins h_bar (implicit). Offline inference has none.
+	MetricPoPLearnedSpearman = "pop_learned_margin_spearman"
 )
 
 // Data is the input of a run: training pairs and, optionally, separate held-out pairs and a
@@ -217,51 +222,89 @@ func (r *Runner) Run(ctx context.Context, data Data) error {
 // runSeed trains the reference for one seed, then each pending arm from it.
 func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *ownLabels,
 	seed int, todo []arm, logger *slog.Logger) error {
-	trainPairs, testPairs := data.Train, data.Test
-	if testPairs == nil {
-		trainPairs, testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
-	}
-	buckets, err := eval.TertileBuckets(prefdata.Margins(data.Train))
+	s, err := r.prepareSeed(ctx, cfg, data, seed, logger)
 	if err != nil {
-		return fmt.Errorf("experiment: margin buckets of %s: %w", data.Name, err)
+		return err
 	}
-	tc := cfg.Train
-	tc.Seed = uint64(seed)
-	tc.Progress = stepLogger(logger, seed, tc.Progress)
-	seedDir := ""
+	if err := r.runArms(ctx, cfg, labels, s, todo, logger); err != nil {
+		return err
+	}
+	if s.dir != "" {
+		if err := os.RemoveAll(s.dir); err != nil {
+			return fmt.Errorf("experiment: removing the checkpoints of a finished seed: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedRun is what every arm of one seed shares: the split, the reference policy with its
+// log-probabilities, and the judge of generations.
+type seedRun struct {
+	seed                  int
+	trainPairs, testPairs []prefdata.Pair
+	buckets               eval.Buckets
+	tc                    train.Config
+	dir                   string // the seed's checkpoint folder; "" without checkpoints
+	ref                   *train.Model
+	// refTrainC, refTrainR, refTestC and refTestR are log pi_ref of the chosen and rejected
+	// responses of the training and held-out pairs.
+	refTrainC, refTrainR, refTestC, refTestR []float64
+	judge                                    *judge // nil without a gold judge
+}
+
+// prepareSeed splits the data for one seed and trains and scores its reference policy.
+func (r *Runner) prepareSeed(ctx context.Context, cfg Config, data Data, seed int,
+	logger *slog.Logger) (*seedRun, error) {
+	s := &seedRun{seed: seed, trainPairs: data.Train, testPairs: data.Test}
+	if s.testPairs == nil {
+		s.trainPairs, s.testPairs = prefdata.Split(data.Train, cfg.TestFraction, uint64(seed))
+	}
+	var err error
+	if s.buckets, err = eval.TertileBuckets(prefdata.Margins(data.Train)); err != nil {
+		return nil, fmt.Errorf("experiment: margin buckets of %s: %w", data.Name, err)
+	}
+	s.tc = cfg.Train
+	s.tc.Seed = uint64(seed)
+	s.tc.Progress = stepLogger(logger, seed, s.tc.Progress)
 	if r.Checkpoints != "" {
-		seedDir = filepath.Join(r.Checkpoints, fmt.Sprintf("seed-%d", seed))
-		tc.Checkpoint = train.Checkpoint{Dir: filepath.Join(seedDir, "reference"),
+		s.dir = filepath.Join(r.Checkpoints, fmt.Sprintf("seed-%d", seed))
+		s.tc.Checkpoint = train.Checkpoint{Dir: filepath.Join(s.dir, "reference"),
 			Every: cfg.CheckpointEvery}
 	}
 
 	start := time.Now()
-	demos := trainPairs
+	demos := s.trainPairs
 	if data.Demonstrations != nil {
-		demos = data.Demonstrations(trainPairs)
+		demos = data.Demonstrations(s.trainPairs)
 	}
-	logger.Info("training reference", "seed", seed, "pairs", len(trainPairs),
+	logger.Info("training reference", "seed", seed, "pairs", len(s.trainPairs),
 		"demonstrations", len(demos))
-	ref, err := train.Reference(ctx, r.Backend, demos, tc)
-	if err != nil {
-		return err
+	if s.ref, err = train.Reference(ctx, r.Backend, demos, s.tc); err != nil {
+		return nil, err
 	}
-	refTrainC, refTrainR, err := ref.LogProbs(r.Backend, trainPairs, 2*tc.BatchSize)
-	if err != nil {
-		return err
+	batch := 2 * s.tc.BatchSize
+	if s.refTrainC, s.refTrainR, err = s.ref.LogProbs(r.Backend, s.trainPairs, batch); err != nil {
+		return nil, err
 	}
-	refTestC, refTestR, err := ref.LogProbs(r.Backend, testPairs, 2*tc.BatchSize)
-	if err != nil {
-		return err
+	if s.refTestC, s.refTestR, err = s.ref.LogProbs(r.Backend, s.testPairs, batch); err != nil {
+		return nil, err
 	}
 	logger.Info("reference ready", "seed", seed, "elapsed", time.Since(start).Round(time.Second))
-
-	var judge *judge
 	if data.Gold != nil && len(data.Prompts) > 0 {
-		if judge, err = newJudge(r.Backend, ref, data, seed); err != nil {
-			return err
+		if s.judge, err = newJudge(r.Backend, s.ref, data, seed); err != nil {
+			return nil, err
 		}
 	}
+	return s, nil
+}
+
+// runArms trains and evaluates the arms todo of cfg from the seed's reference.
+func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *seedRun,
+	todo []arm, logger *slog.Logger) error {
+	seed, trainPairs, testPairs, buckets, tc := s.seed, s.trainPairs, s.testPairs, s.buckets, s.tc
+	ref, judge := s.ref, s.judge
+	refTrainC, refTrainR, refTestC, refTestR := s.refTrainC, s.refTrainR, s.refTestC, s.refTestR
+	var err error
 
 	gt := prefdata.Margins(trainPairs)
 	var sample pop.Sample
@@ -333,8 +376,8 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		}
 		logger.Info("training", "method", a.name, "seed", seed, "pairs", len(pairs.Pairs))
 		atc := tc
-		if seedDir != "" {
-			atc.Checkpoint.Dir = filepath.Join(seedDir, a.name)
+		if s.dir != "" {
+			atc.Checkpoint.Dir = filepath.Join(s.dir, a.name)
 		}
 		if curves {
 			atc.EvalEvery = cfg.CurveEvery
@@ -352,10 +395,16 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 			}
 		}
 		var policy *train.Model
+		var learned []float64 // margins learned while training (joint inference)
 		if joint {
-			policy, _, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
+			var report train.JointReport
+			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
 				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
 				atc)
+			learned = report.Margins
+			if learned == nil {
+				learned = report.Averaged
+			}
 		} else {
 			policy, err = train.Preference(ctx, r.Backend, ref, pairs, atc)
 		}
@@ -372,6 +421,9 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 			return fmt.Errorf("experiment: method %s, seed %d: %w", a.name, seed, err)
 		}
 		values := d.Metrics()
+		if len(learned) == len(gt) {
+			values[MetricPoPLearnedSpearman] = eval.Spearman(learned, gt)
+		}
 		if judge != nil {
 			g, err := judge.evaluate(r.Backend, policy)
 			if err != nil {
@@ -400,16 +452,11 @@ func (r *Runner) runSeed(ctx context.Context, cfg Config, data Data, labels *own
 		if err := r.emit(rows); err != nil {
 			return err
 		}
-		if seedDir != "" {
+		if s.dir != "" {
 			if err := os.RemoveAll(atc.Checkpoint.Dir); err != nil {
 				return fmt.Errorf("experiment: removing the checkpoints of a finished cell: %w",
 					err)
 			}
-		}
-	}
-	if seedDir != "" {
-		if err := os.RemoveAll(seedDir); err != nil {
-			return fmt.Errorf("experiment: removing the checkpoints of a finished seed: %w", err)
 		}
 	}
 	return nil
@@ -433,7 +480,7 @@ func curveRows(method string, seed, step int, values map[string]float64) []Curve
 var metricOrder = []string{eval.MetricAccuracy, eval.MetricAccuracyWeak,
 	eval.MetricAccuracyMedium, eval.MetricAccuracyStrong, eval.MetricSpearman,
 	eval.MetricTieAccuracy, eval.MetricImplicitTies, eval.MetricWinRate, eval.MetricGoldReward,
-	eval.MetricKL, eval.MetricLength, eval.MetricLengthSD}
+	eval.MetricKL, eval.MetricLength, eval.MetricLengthSD, MetricPoPLearnedSpearman}
 
 // judge evaluates generations of policies against the reference's, on fixed prompts.
 type judge struct {

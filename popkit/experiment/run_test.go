@@ -156,6 +156,18 @@ func TestRunnerJointInference(t *testing.T) {
 		if !results.Done("pop", 0) {
 			t.Errorf("%s: pop not evaluated", inf)
 		}
+		learned := 0
+		for _, row := range results.Rows() {
+			if row.Metric == MetricPoPLearnedSpearman {
+				learned++
+				if !(row.Value >= -1 && row.Value <= 1) {
+					t.Errorf("%s: %+v is not a correlation", inf, row)
+				}
+			}
+		}
+		if learned != 1 {
+			t.Errorf("%s: %d rows of %s, want 1", inf, learned, MetricPoPLearnedSpearman)
+		}
 		// K = 1 random winners would be 16 pairs; the joint variants see all 32.
 		if line := "msg=training method=pop seed=0 pairs=32"; !strings.Contains(logs, line) {
 			t.Errorf("%s: log lacks %q:\n%s", inf, line, logs)

@@ -7,6 +7,7 @@
 //	popkit data fetch ...  download UltraFeedback from the Hugging Face hub
 //	popkit xla install ... install an XLA PJRT plugin (CPU or CUDA)
 //	popkit bench [flags]   measure the training steps (a development tool)
+//	popkit kernel install  register the project's Jupyter kernel for the notebooks
 //	popkit help            print this help
 //
 // Run "popkit run -h" for the flags of run.
@@ -54,12 +55,14 @@ const usage = `popkit runs the experiments of "Adaptive Margin RLHF via Preferen
 Preferences" (arXiv 2509.22851) headless.
 
 Usage:
-  popkit run [flags]    train and compare margin-DPO methods over seeds
-  popkit pop fit ...    fit Bradley-Terry scores to PoP labels from a CSV file
-  popkit data fetch ... download UltraFeedback from the Hugging Face hub
-  popkit xla install ... install an XLA PJRT plugin (CPU or CUDA; docker/gpu.md)
-  popkit bench [flags]  measure the training steps (a development tool)
-  popkit help           print this help
+  popkit run [flags]      train and compare margin-DPO methods over seeds
+  popkit pop fit ...      fit Bradley-Terry scores to PoP labels from a CSV file
+  popkit data fetch ...   download UltraFeedback from the Hugging Face hub
+  popkit xla install ...  install an XLA PJRT plugin (CPU or CUDA; docker/gpu.md)
+  popkit bench [flags]    measure the training steps (a development tool)
+  popkit kernel install   register the Jupyter kernel of the notebooks (GoNB, settings,
+                          this checkout linked)
+  popkit help             print this help
 
 Run "popkit run -h" for the flags of run.
 `
@@ -81,6 +84,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return xlaCommand(args[1:], stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, args[1:], stdout, stderr)
+	case "kernel":
+		return kernelCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
