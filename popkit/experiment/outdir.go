@@ -408,10 +408,12 @@ func parseRunRecord(data []byte, name string) (runRecord, error) {
 		return runRecord{}, fmt.Errorf("%s: data after the JSON object; expected the "+
 			"config.json that popkit run writes", name)
 	}
-	if rec.Setup.Data == "" || len(rec.Setup.Methods) == 0 || rec.Setup.Seeds < 1 {
+	// The methods may be empty: the store of a sweep (see [StoreDir]) records the shared
+	// setup, and its variants name the methods of each arm.
+	if rec.Setup.Data == "" || rec.Setup.Seeds < 1 {
 		return runRecord{}, fmt.Errorf("%s: field \"setup\": missing or incomplete (data %q, "+
-			"%d methods, %d seeds); expected the config.json that popkit run writes", name,
-			rec.Setup.Data, len(rec.Setup.Methods), rec.Setup.Seeds)
+			"%d seeds); expected the config.json that popkit run writes", name,
+			rec.Setup.Data, rec.Setup.Seeds)
 	}
 	return rec, nil
 }
