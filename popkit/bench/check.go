@@ -10,17 +10,19 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/poprlhf/sandbox/popkit/dpo"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 // dpoBeta is the beta of the benchmarked loss, dpo.Config's default.
 var dpoBeta = dpo.Config{}.Normalized().Beta
 
-// evalLoss evaluates the per-row log-probs and the preference loss of bt with the weights in
-// store (created from s.Seed when missing) on backend b.
-func (s Setup) evalLoss(b compute.Backend, store *model.Store, bt batch) (
+// evalLoss evaluates the per-row log-probs and the DPO loss of bt with m's weights (created
+// from its store's seed when missing) on backend b.
+func evalLoss(b compute.Backend, m *train.Model, bt batch) (
 	logp []float64, loss float64, err error) {
-	exec, err := model.NewExec(b, store, func(scope *model.Scope, in []*Node) []*Node {
-		lp, l := s.preferenceLoss(scope, in[0], in[1], in[2], in[3], in[4])
+	exec, err := model.NewExec(b, m.Store, func(scope *model.Scope, in []*Node) []*Node {
+		lp, l := m.PreferenceLoss(scope, dpo.Config{}, dpo.DPO, in[0], in[1], in[2], in[3],
+			in[4])
 		return []*Node{lp, l}
 	})
 	if err != nil {
@@ -72,8 +74,9 @@ func CheckBackend(b, ref compute.Backend, s Setup) (BackendCheck, error) {
 		return res, err
 	}
 	bt := s.makeBatch()
-	store := s.newStore()
-	refLogp, refLoss, err := s.evalLoss(ref, store, bt)
+	m := s.model()
+	store := m.Store
+	refLogp, refLoss, err := evalLoss(ref, m, bt)
 	if err != nil {
 		return res, err
 	}
@@ -89,7 +92,7 @@ func CheckBackend(b, ref compute.Backend, s Setup) (BackendCheck, error) {
 		}
 		t.ToLocal()
 	}
-	logp, loss, err := s.evalLoss(b, copied, bt)
+	logp, loss, err := evalLoss(b, &train.Model{Policy: s.Policy, Store: copied}, bt)
 	if err != nil {
 		return res, err
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 // peerScript is the PyTorch peer, run with the Python that [FindPython] finds.
@@ -165,9 +167,10 @@ func (c PeerCheck) Pass() bool {
 func CheckPeer(ctx context.Context, b compute.Backend, python string, s Setup) (PeerCheck, error) {
 	s = s.Normalized()
 	var res PeerCheck
-	store := s.newStore()
+	m := s.model()
+	store := m.Store
 	bt := s.makeBatch()
-	logp, loss, err := s.evalLoss(b, store, bt)
+	logp, loss, err := evalLoss(b, m, bt)
 	if err != nil {
 		return res, err
 	}
@@ -221,7 +224,7 @@ func exportForPeer(dir string, store *model.Store, s Setup, bt batch) error {
 	manifest := map[string]entry{}
 	var flat []float32
 	for v := range store.IterVariables() {
-		if v.DType() != dtypes.Float32 || !strings.HasPrefix(v.Path(), "/"+policyScope+"/") {
+		if v.DType() != dtypes.Float32 || !strings.HasPrefix(v.Path(), "/"+train.PolicyScope+"/") {
 			continue
 		}
 		value, err := v.Value()

@@ -269,8 +269,8 @@ type stepper func(inputs []*tensors.Tensor) error
 func newMeasurer(b compute.Backend, s Setup, n int) (*measurer, error) {
 	bt := s.makeBatch()
 	m := &measurer{prefInputs: bt.preferenceInputs, sftInputs: bt.sftInputs}
-	pref := s.preferenceTrainer(b, s.newStore())
-	sft := s.sftTrainer(b, s.newStore())
+	pref := s.preferenceTrainer(b)
+	sft := s.sftTrainer(b)
 	m.pref = func(in []*tensors.Tensor) error { _, err := runStep(pref, in...); return err }
 	m.sft = func(in []*tensors.Tensor) error { _, err := runStep(sft, in...); return err }
 	for _, warm := range []struct {
@@ -295,9 +295,10 @@ func newMeasurer(b compute.Backend, s Setup, n int) (*measurer, error) {
 	m.matmulA = tensors.FromFlatDataAndDimensions(data, n, n)
 	m.matmulB = tensors.FromFlatDataAndDimensions(slices.Clone(data), n, n)
 
-	m.refForward, err = model.NewExec(b, s.newStore(),
+	ref := s.model()
+	m.refForward, err = model.NewExec(b, ref.Store,
 		func(scope *model.Scope, tokens, mask *Node) *Node {
-			return s.Policy.SequenceLogProbsFn(scope.In(policyScope), tokens, mask)
+			return ref.SequenceLogProbs(scope, tokens, mask)
 		})
 	if err != nil {
 		return nil, err
@@ -371,7 +372,7 @@ func otherBackend(config string, s Setup, steps int) (tps float64, err error) {
 	}
 	defer b.Finalize()
 	bt := s.makeBatch()
-	trainer := s.preferenceTrainer(b, s.newStore())
+	trainer := s.preferenceTrainer(b)
 	if _, err := runStep(trainer, bt.preferenceInputs()...); err != nil {
 		return 0, err
 	}

@@ -5,11 +5,9 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gomlxtrain "github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/policy"
@@ -137,54 +135,26 @@ func (s Setup) makeBatch() batch {
 	return out
 }
 
-// policyScope is the scope of the decoder's variables, as in popkit/train.
-const policyScope = "policy"
-
-// preferenceLoss builds the preference step's loss exactly as train.Preference does for
-// method DPO: per-row log-probs of the packed pairs, split into chosen and rejected, and the
-// mean margin-DPO loss against the reference log-probs and offsets.
-func (s Setup) preferenceLoss(scope *model.Scope, tokens, mask, refC, refR, off *Node) (
-	logp, loss *Node) {
-	logp = s.Policy.SequenceLogProbsFn(scope.In(policyScope), tokens, mask)
-	chosen, rejected := policy.SplitPairs(logp)
-	lp := dpo.LogProbs{PolicyChosen: chosen, PolicyRejected: rejected,
-		ReferenceChosen: refC, ReferenceRejected: refR}
-	return logp, ReduceAllMean(dpo.Config{}.Loss(dpo.DPO, lp, off))
-}
-
-// preferenceTrainer returns a trainer of the preference step (Adam, train's default rate).
-func (s Setup) preferenceTrainer(b compute.Backend, store *model.Store) *gomlxtrain.Trainer {
-	s = s.Normalized()
-	modelFn := func(scope *model.Scope, _ any, in []*Node) []*Node {
-		_, loss := s.preferenceLoss(scope, in[0], in[1], in[2], in[3], in[4])
-		gomlxtrain.AddMainLoss(loss)
-		return []*Node{loss}
-	}
-	opt := optimizer.Adam().LearningRate(train.DefaultPreferenceLearningRate).Done()
-	return gomlxtrain.NewTrainer(b, store, modelFn, nil, opt, nil, nil)
-}
-
-// sftTrainer returns a trainer of the reference step as train.Reference builds it: the mean
-// negative log-likelihood per response token, Adam at train's default SFT rate.
-func (s Setup) sftTrainer(b compute.Backend, store *model.Store) *gomlxtrain.Trainer {
-	s = s.Normalized()
-	modelFn := func(scope *model.Scope, _ any, in []*Node) []*Node {
-		tokens, mask := in[0], in[1]
-		logp := s.Policy.SequenceLogProbsFn(scope.In(policyScope), tokens, mask)
-		scored := ReduceAllSum(Slice(mask, AxisRange(), AxisRangeToEnd(1)))
-		loss := Div(Neg(ReduceAllSum(logp)), Max(scored, OnesLike(scored)))
-		gomlxtrain.AddMainLoss(loss)
-		return []*Node{loss}
-	}
-	opt := optimizer.Adam().LearningRate(train.DefaultSFTLearningRate).Done()
-	return gomlxtrain.NewTrainer(b, store, modelFn, nil, opt, nil, nil)
-}
-
-// newStore returns an empty Store whose variables initialise from s.Seed.
-func (s Setup) newStore() *model.Store {
+// model returns the decoder of s as train builds it, in an empty store whose variables
+// initialise from s.Seed.
+func (s Setup) model() *train.Model {
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(s.Seed))
-	return store
+	return &train.Model{Policy: s.Policy, Store: store}
+}
+
+// preferenceTrainer returns train's trainer of the preference step for method DPO at train's
+// default learning rate.
+func (s Setup) preferenceTrainer(b compute.Backend) *gomlxtrain.Trainer {
+	s = s.Normalized()
+	return train.NewPreferenceTrainer(b, s.model(), dpo.Config{}, dpo.DPO,
+		train.DefaultPreferenceLearningRate)
+}
+
+// sftTrainer returns train's trainer of the reference step at train's default learning rate.
+func (s Setup) sftTrainer(b compute.Backend) *gomlxtrain.Trainer {
+	s = s.Normalized()
+	return train.NewReferenceTrainer(b, s.model(), train.DefaultSFTLearningRate)
 }
 
 // runStep runs one step of trainer on inputs and returns its loss.
@@ -215,7 +185,7 @@ func (bt batch) sftInputs() []*tensors.Tensor {
 // shortName maps a decoder variable path (under /policy) to the name the PyTorch peer reads:
 // "/policy/layer_0/attn/qkv/dense/weights" -> "layer_0/qkv", and so on.
 func shortName(path string) string {
-	name := strings.TrimPrefix(path, "/"+policyScope+"/")
+	name := strings.TrimPrefix(path, "/"+train.PolicyScope+"/")
 	for _, suffix := range []string{"/dense/weights", "/rms_norm/scale", "/embeddings"} {
 		name = strings.TrimSuffix(name, suffix)
 	}

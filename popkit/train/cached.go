@@ -33,14 +33,14 @@ func newCachedDecoder(backend compute.Backend, m *Model, batchRows, maxLen, maxN
 	var err error
 	d.prefill, err = model.NewExec(backend, m.Store, func(scope *model.Scope, in []*Node) []*Node {
 		tokens, last, cacheLen := in[0], in[1], in[2].Shape().Dim(0)
-		logits, cache := m.Policy.Prefill(scope.In(policyScope), tokens, cacheLen)
+		logits, cache := m.Policy.Prefill(scope.In(PolicyScope), tokens, cacheLen)
 		return append([]*Node{gatherLast(logits, last)}, cache...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("train: building the prefill graph: %w", err)
 	}
 	d.step, err = model.NewExec(backend, m.Store, func(scope *model.Scope, in []*Node) []*Node {
-		logits, cache := m.Policy.DecodeStep(scope.In(policyScope), in[0], in[1], in[2:])
+		logits, cache := m.Policy.DecodeStep(scope.In(PolicyScope), in[0], in[1], in[2:])
 		return append([]*Node{logits}, cache...)
 	})
 	if err != nil {

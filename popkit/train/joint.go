@@ -429,7 +429,7 @@ func (j *jointRun) onlineGraph(scope *model.Scope, _ any, inputs []*Node) []*Nod
 	delta := onlineOffsets(StopGradient(uBar), j.scale, dpoCfg.Alpha, hi)
 	offsets := Gather(delta, ExpandAxes(batch, -1))
 
-	logp := j.m.sequenceLogProbs(scope, tokens, mask)
+	logp := j.m.SequenceLogProbs(scope, tokens, mask)
 	chosen, rejected := policy.SplitPairs(logp)
 	lp := dpo.LogProbs{PolicyChosen: chosen, PolicyRejected: rejected,
 		ReferenceChosen: refChosen, ReferenceRejected: refRejected}
@@ -468,7 +468,7 @@ func (j *jointRun) implicitGraph(scope *model.Scope, _ any, inputs []*Node) []*N
 			refChosen.Shape()))
 	}
 
-	logp := j.m.sequenceLogProbs(scope, tokens, mask)
+	logp := j.m.SequenceLogProbs(scope, tokens, mask)
 	chosen, rejected := policy.SplitPairs(logp)
 	lp := dpo.LogProbs{PolicyChosen: chosen, PolicyRejected: rejected,
 		ReferenceChosen: refChosen, ReferenceRejected: refRejected}

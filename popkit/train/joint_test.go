@@ -312,7 +312,7 @@ func TestOnlineLearnsScores(t *testing.T) {
 			}
 		}
 		for v := range pol.Store.IterVariables() {
-			if !strings.HasPrefix(v.Scope(), "/"+policyScope) {
+			if !strings.HasPrefix(v.Scope(), "/"+PolicyScope) {
 				t.Errorf("returned policy keeps %s", v.Path())
 			}
 		}

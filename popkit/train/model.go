@@ -13,8 +13,8 @@ import (
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 )
 
-// policyScope is the scope under which the decoder's variables live in a Store.
-const policyScope = "policy"
+// PolicyScope is the scope under which the decoder's variables live in a Store.
+const PolicyScope = "policy"
 
 // Model is a trained policy: the decoder's configuration, the text limits it was trained with,
 // and its variables.
@@ -38,7 +38,7 @@ func (m *Model) clonePolicy() (*Model, error) {
 	// Checkpoint) must not supply values to the copy's training.
 	store.SetLoader(nil)
 	for v := range m.Store.IterVariables() {
-		if !strings.HasPrefix(v.Scope(), "/"+policyScope) {
+		if !strings.HasPrefix(v.Scope(), "/"+PolicyScope) {
 			if err := store.DeleteVariable(v.Path()); err != nil {
 				return nil, fmt.Errorf("train: dropping %s from the copy: %w", v.Path(), err)
 			}
@@ -47,9 +47,9 @@ func (m *Model) clonePolicy() (*Model, error) {
 	return &Model{Policy: m.Policy, Network: m.Network, Limits: m.Limits, Store: store}, nil
 }
 
-// sequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows.
-func (m *Model) sequenceLogProbs(scope *model.Scope, tokens, mask *Node) *Node {
-	return policy.SequenceLogProbs(m.network().Logits(scope.In(policyScope), tokens), tokens, mask)
+// SequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows.
+func (m *Model) SequenceLogProbs(scope *model.Scope, tokens, mask *Node) *Node {
+	return policy.SequenceLogProbs(m.network().Logits(scope.In(PolicyScope), tokens), tokens, mask)
 }
 
 // LogProbs returns log pi(y_w|x) and log pi(y_l|x) under m for every pair, summed over response
@@ -78,7 +78,7 @@ func (m *Model) LogProbs(backend compute.Backend, pairs []prefdata.Pair, batchSi
 func (m *Model) scoreRows(backend compute.Backend, rows []policy.Encoded, batchRows int) (
 	[]float64, error) {
 	exec, err := model.NewExec(backend, m.Store, func(scope *model.Scope, tokens, mask *Node) *Node {
-		return m.sequenceLogProbs(scope, tokens, mask)
+		return m.SequenceLogProbs(scope, tokens, mask)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("train: building the log-prob graph: %w", err)

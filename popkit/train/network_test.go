@@ -48,7 +48,7 @@ func weights(t *testing.T, s *model.Store) map[string][]float32 {
 	t.Helper()
 	out := map[string][]float32{}
 	for v := range s.IterVariables() {
-		if strings.HasPrefix(v.Scope(), "/"+policyScope) {
+		if strings.HasPrefix(v.Scope(), "/"+PolicyScope) {
 			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
 		}
 	}
@@ -65,7 +65,7 @@ func TestPretrainedNetworkStartsFromCheckpoint(t *testing.T) {
 
 	store := model.NewStore()
 	untrained := &Model{Network: cfg.Network, Limits: cfg.Limits, Store: store}
-	if err := cfg.Network.InitWeights(store.RootScope().In(policyScope)); err != nil {
+	if err := cfg.Network.InitWeights(store.RootScope().In(PolicyScope)); err != nil {
 		t.Fatal(err)
 	}
 	chosen, rejected, err := untrained.LogProbs(b, hubPairs, 2)

@@ -328,7 +328,7 @@ func (m *Model) lastLogits(scope *model.Scope, tokens, last *Node) *Node {
 		panic(fmt.Errorf("train: lastLogits: last %s must be [B] for tokens %s",
 			last.Shape(), tokens.Shape()))
 	}
-	return gatherLast(m.Policy.Logits(scope.In(policyScope), tokens), last)
+	return gatherLast(m.Policy.Logits(scope.In(PolicyScope), tokens), last)
 }
 
 // nextLogits packs rows into a [batchRows, L] batch (right-padded with PAD, filler rows copying

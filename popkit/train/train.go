@@ -7,11 +7,9 @@ import (
 	"math/rand/v2"
 
 	"github.com/gomlx/compute"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gomlxtrain "github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/policy"
@@ -164,7 +162,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(cfg.Seed))
 	m := &Model{Policy: cfg.Policy, Network: cfg.Network, Limits: cfg.Limits, Store: store}
-	if err := m.network().InitWeights(store.RootScope().In(policyScope)); err != nil {
+	if err := m.network().InitWeights(store.RootScope().In(PolicyScope)); err != nil {
 		return nil, err
 	}
 	enc, err := encodePairs(m.network(), pairs, cfg.Limits)
@@ -172,16 +170,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 		return nil, err
 	}
 
-	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
-		tokens, mask := inputs[0], inputs[1]
-		logp := m.sequenceLogProbs(scope, tokens, mask)
-		scored := ReduceAllSum(Slice(mask, AxisRange(), AxisRangeToEnd(1)))
-		loss := Div(Neg(ReduceAllSum(logp)), Max(scored, OnesLike(scored)))
-		gomlxtrain.AddMainLoss(loss)
-		return []*Node{loss}
-	}
-	opt := optimizer.Adam().LearningRate(cfg.SFTLearningRate).Done()
-	trainer := gomlxtrain.NewTrainer(backend, store, modelFn, nil, opt, nil, nil)
+	trainer := NewReferenceTrainer(backend, m, cfg.SFTLearningRate)
 	par, err := newDataParallel(backend, cfg.DataParallel)
 	if err != nil {
 		return nil, err
@@ -266,19 +255,7 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 		return nil, err
 	}
 
-	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
-		tokens, mask, refChosen, refRejected, offsets := inputs[0], inputs[1], inputs[2],
-			inputs[3], inputs[4]
-		logp := m.sequenceLogProbs(scope, tokens, mask)
-		chosen, rejected := policy.SplitPairs(logp)
-		lp := dpo.LogProbs{PolicyChosen: chosen, PolicyRejected: rejected,
-			ReferenceChosen: refChosen, ReferenceRejected: refRejected}
-		loss := ReduceAllMean(cfg.DPO.Loss(data.Method, lp, offsets))
-		gomlxtrain.AddMainLoss(loss)
-		return []*Node{loss}
-	}
-	opt := optimizer.Adam().LearningRate(cfg.PreferenceLearningRate).Done()
-	trainer := gomlxtrain.NewTrainer(backend, m.Store, modelFn, nil, opt, nil, nil)
+	trainer := NewPreferenceTrainer(backend, m, cfg.DPO, data.Method, cfg.PreferenceLearningRate)
 	par, err := newDataParallel(backend, cfg.DataParallel)
 	if err != nil {
 		return nil, err

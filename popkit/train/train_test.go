@@ -195,7 +195,7 @@ func TestClonePolicyKeepsOnlyPolicyWeights(t *testing.T) {
 		n := 0
 		for v := range clone.Store.IterVariables() {
 			n++
-			if !strings.HasPrefix(v.Scope(), "/"+policyScope) {
+			if !strings.HasPrefix(v.Scope(), "/"+PolicyScope) {
 				t.Errorf("clone keeps %s", v.Path())
 			}
 		}
