@@ -181,6 +181,7 @@ func (c *Curves) Summarize(level float64) []CurvePoint {
 func CurveFigure(c *Curves, level float64) ([]byte, error) {
 	points := c.Summarize(level)
 	var panels []*plot.Plot
+	var tips []*hoverTips
 	for _, metric := range CurveFigureMetrics {
 		var methods []string
 		lines := map[string][]CurvePoint{}
@@ -196,11 +197,11 @@ func CurveFigure(c *Curves, level float64) ([]byte, error) {
 		if len(methods) == 0 {
 			continue
 		}
-		p, err := curvePanel(metric, methods, lines, level)
+		p, t, err := curvePanel(metric, methods, lines, level)
 		if err != nil {
 			return nil, err
 		}
-		panels = append(panels, p)
+		panels, tips = append(panels, p), append(tips, t)
 	}
 	if len(panels) == 0 {
 		return nil, fmt.Errorf("experiment: no curves of %v to plot", CurveFigureMetrics)
@@ -222,18 +223,20 @@ func CurveFigure(c *Curves, level float64) ([]byte, error) {
 	if _, err := canvas.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return withHoverTips(buf.Bytes(), panelHeight*vg.Length(len(panels)), tips...), nil
 }
 
-// curvePanel draws one metric: a line with points per method, a band for its interval.
+// curvePanel draws one metric: a line with points per method, a band for its interval; the
+// hover texts of the points come with it.
 func curvePanel(metric string, methods []string, lines map[string][]CurvePoint,
-	level float64) (*plot.Plot, error) {
+	level float64) (*plot.Plot, *hoverTips, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s (mean over seeds, %g%% interval)", metric, 100*level)
 	p.X.Label.Text = "preference step"
 	p.Y.Label.Text = metric
 	p.Legend.Top = true
 	p.Legend.Left = true
+	tips := &hoverTips{}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, method := range methods {
 		pts := lines[method]
@@ -242,7 +245,7 @@ func curvePanel(metric string, methods []string, lines map[string][]CurvePoint,
 		if band := intervalBand(pts); band != nil {
 			poly, err := plotter.NewPolygon(band)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			r, g, b, _ := col.RGBA()
 			poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x40}
@@ -252,10 +255,12 @@ func curvePanel(metric string, methods []string, lines map[string][]CurvePoint,
 		xys := make(plotter.XYs, len(pts))
 		for k, pt := range pts {
 			xys[k] = plotter.XY{X: float64(pt.Step), Y: pt.Mean}
+			tips.add(float64(pt.Step), pt.Mean, fmt.Sprintf("%s, step %d: %s %s over %d seeds",
+				method, pt.Step, metric, intervalText(pt.Mean, pt.Low, pt.High), pt.N))
 		}
 		line, dots, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		line.Color, dots.Color = col, col
 		line.Width = vg.Points(1.5)
@@ -271,7 +276,8 @@ func curvePanel(metric string, methods []string, lines map[string][]CurvePoint,
 		p.Add(chance)
 		p.Legend.Add("chance", chance)
 	}
-	return p, nil
+	p.Add(tips)
+	return p, tips, nil
 }
 
 // intervalBand returns the outline of the interval band of a curve (upper ends left to right,

@@ -25,6 +25,7 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 	var names []string
 	var pts errorPoints
 	var means plotter.Values
+	tips := &hoverTips{}
 	for _, s := range rows {
 		if s.Metric != metric || math.IsNaN(s.Mean) {
 			continue
@@ -38,6 +39,8 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 			low, high = s.Mean-s.Low, s.High-s.Mean
 		}
 		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{low, high})
+		tips.add(x, s.Mean, fmt.Sprintf("%s, %s: %s over %d seeds", s.Method, metric,
+			intervalText(s.Mean, s.Low, s.High), s.N))
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("experiment: no values of metric %q to plot", metric)
@@ -69,12 +72,14 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 		p.Legend.Top = true
 	}
 	p.NominalX(names...)
+	p.Add(tips)
 
-	return plotSVG(p, 5*vg.Inch, 3.5*vg.Inch)
+	return plotSVG(p, 5*vg.Inch, 3.5*vg.Inch, tips)
 }
 
-// plotSVG renders p at the given size as SVG.
-func plotSVG(p *plot.Plot, width, height vg.Length) ([]byte, error) {
+// plotSVG renders p at the given size as SVG, with the hover texts of tips (which p must
+// hold among its plotters, so that they know where their points land).
+func plotSVG(p *plot.Plot, width, height vg.Length, tips ...*hoverTips) ([]byte, error) {
 	w, err := p.WriterTo(width, height, "svg")
 	if err != nil {
 		return nil, err
@@ -83,7 +88,7 @@ func plotSVG(p *plot.Plot, width, height vg.Length) ([]byte, error) {
 	if _, err := w.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return withHoverTips(buf.Bytes(), height, tips...), nil
 }
 
 // barColor is the bar colour, a muted blue.

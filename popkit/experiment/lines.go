@@ -30,6 +30,7 @@ func LineFigure(title, xLabel, yLabel string, series []Series) ([]byte, error) {
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
 	p.Legend.Top, p.Legend.Left = true, true
 	points := 0
+	tips := &hoverTips{}
 	for i, s := range series {
 		if len(s.Y) != len(s.X) || (s.Low != nil && (len(s.Low) != len(s.X) ||
 			len(s.High) != len(s.X))) {
@@ -62,6 +63,14 @@ func LineFigure(title, xLabel, yLabel string, series []Series) ([]byte, error) {
 			xys[k] = plotter.XY{X: s.X[k], Y: s.Y[k]}
 		}
 		points += len(xys)
+		for k := range xys {
+			text := fmt.Sprintf("%.4g", s.Y[k])
+			if s.Low != nil {
+				text = intervalText(s.Y[k], s.Low[k], s.High[k])
+			}
+			tips.add(s.X[k], s.Y[k], fmt.Sprintf("%s at %s = %.4g: %s", s.Name, xLabel, s.X[k],
+				text))
+		}
 		dots, err := plotter.NewScatter(xys)
 		if err != nil {
 			return nil, err
@@ -93,7 +102,8 @@ func LineFigure(title, xLabel, yLabel string, series []Series) ([]byte, error) {
 	if points == 0 {
 		return nil, fmt.Errorf("experiment: %q has no points to plot", title)
 	}
-	return plotSVG(p, 6*vg.Inch, 3.5*vg.Inch)
+	p.Add(tips)
+	return plotSVG(p, 6*vg.Inch, 3.5*vg.Inch, tips)
 }
 
 // errorPointsOf returns the points of s with their intervals as error bars.

@@ -24,7 +24,7 @@ const browserNotebook = "notebooks/03_dpo_and_margins.ipynb"
 // TestNotebookInBrowser starts a Jupyter notebook server on localhost, opens a notebook in
 // headless Chromium, runs all its cells as a person would (Cell > Run All, with the kernel the
 // notebook names), and checks that every cell ran without an error and that a plot rendered
-// as SVG in the page. It keeps a screenshot of the page in $POPKIT_BROWSER_ARTEFACTS (or the
+// as SVG in the page, with hover texts on its points. It keeps a screenshot of the page in $POPKIT_BROWSER_ARTEFACTS (or the
 // test's temporary folder).
 //
 // It runs only with POPKIT_BROWSER_TEST=1 (.ci/run sets it), and needs jupyter-notebook, the
@@ -72,7 +72,7 @@ func TestNotebookInBrowser(t *testing.T) {
 		return cells.every(c => c.input_prompt_number !== undefined &&
 			c.input_prompt_number !== null && c.input_prompt_number !== "*");
 	})()`
-	var errors, svgs int
+	var errors, svgs, tips int
 	steps := func() error {
 		poll := func(expr string, limit time.Duration) error {
 			_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
@@ -98,8 +98,13 @@ func TestNotebookInBrowser(t *testing.T) {
 			`document.querySelectorAll(".output_error, .output_stderr").length`)); err != nil {
 			return err
 		}
-		svgs, err = chromedp.Run(ctx, chromedp.Evaluate[int](
-			`document.querySelectorAll(".output_area svg").length`))
+		if svgs, err = chromedp.Run(ctx, chromedp.Evaluate[int](
+			`document.querySelectorAll(".output_area svg").length`)); err != nil {
+			return err
+		}
+		// The figures' hover texts: SVG titles the browser shows under the pointer.
+		tips, err = chromedp.Run(ctx, chromedp.Evaluate[int](
+			`document.querySelectorAll(".output_area svg circle > title").length`))
 		return err
 	}
 	err = steps()
@@ -121,6 +126,9 @@ func TestNotebookInBrowser(t *testing.T) {
 	}
 	if svgs == 0 {
 		t.Error("no SVG plot rendered in the page")
+	}
+	if tips == 0 {
+		t.Error("the plots in the page have no hover texts")
 	}
 }
 
