@@ -24,8 +24,8 @@ const browserNotebook = "notebooks/03_dpo_and_margins.ipynb"
 // TestNotebookInBrowser starts a Jupyter notebook server on localhost, opens a notebook in
 // headless Chromium, runs all its cells as a person would (Cell > Run All, with the kernel the
 // notebook names), and checks that every cell ran without an error and that a plot rendered
-// as SVG in the page, with hover texts on its points. It keeps a screenshot of the page in $POPKIT_BROWSER_ARTEFACTS (or the
-// test's temporary folder).
+// as SVG in the page, with hover texts on its points. It keeps a screenshot of the page in
+// $POPKIT_BROWSER_ARTEFACTS (or the test's temporary folder).
 //
 // It runs only with POPKIT_BROWSER_TEST=1 (.ci/run sets it), and needs jupyter-notebook, the
 // popkit kernel (popkit kernel install) and Chromium on PATH (chromium or

@@ -40,11 +40,14 @@ type byteDecoder struct{ c policy.Config }
 func (d byteDecoder) Encode(prompt, response string, lim policy.Limits) (policy.Encoded, error) {
 	return policy.Encode(prompt, response, lim), nil
 }
-func (byteDecoder) PadID() int32                                    { return policy.PAD }
-func (d byteDecoder) MaxLen() int                                   { return d.c.Normalized().MaxLen }
-func (d byteDecoder) Logits(scope *model.Scope, tokens *Node) *Node { return d.c.Logits(scope, tokens) }
-func (byteDecoder) InitWeights(*model.Scope) error                  { return nil }
-func (d byteDecoder) Validate() error                               { return d.c.Validate() }
+func (byteDecoder) PadID() int32                   { return policy.PAD }
+func (d byteDecoder) MaxLen() int                  { return d.c.Normalized().MaxLen }
+func (byteDecoder) InitWeights(*model.Scope) error { return nil }
+func (d byteDecoder) Validate() error              { return d.c.Validate() }
+
+func (d byteDecoder) Logits(scope *model.Scope, tokens *Node) *Node {
+	return d.c.Logits(scope, tokens)
+}
 
 // PretrainedNetwork returns the Network of a loaded hub checkpoint: its tokenizer and chat
 // template (see pretrained.Model.EncodeLimited), its forward pass, and its weights as the

@@ -91,10 +91,11 @@ func startKill(t *testing.T, args []string, out string, delay time.Duration) ([]
 }
 
 // TestKilledRunResumes kills "popkit run" with SIGKILL five times at random moments during
-// training (delays drawn from a fixed seed, as shares of an uninterrupted run's time), then lets the same command finish: runs.csv and
-// summary.csv must be byte-identical to those of an uninterrupted run. This needs the
-// checkpoints (a killed run resumes inside the cell it was training, with the optimiser's
-// state and the batch order restored) and atomic writes (no file is ever seen half written).
+// training (delays drawn from a fixed seed, as shares of an uninterrupted run's time), then
+// lets the same command finish: runs.csv and summary.csv must be byte-identical to those of
+// an uninterrupted run. This needs the checkpoints (a killed run resumes inside the cell it
+// was training, with the optimiser's state and the batch order restored) and atomic writes
+// (no file is ever seen half written).
 func TestKilledRunResumes(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "tiny.jsonl")

@@ -45,7 +45,8 @@ func TinyConfig(tied bool) pretrained.Config {
 // WriteCheckpoint writes a checkpoint in the hub's layout with random weights (BF16 when
 // bf16, as many hub checkpoints are stored) and returns the weights as float64, rounded as
 // stored.
-func WriteCheckpoint(t testing.TB, dir string, cfg pretrained.Config, bf16 bool) map[string][]float64 {
+func WriteCheckpoint(t testing.TB, dir string, cfg pretrained.Config,
+	bf16 bool) map[string][]float64 {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	weights := map[string][]float64{}
@@ -133,7 +134,8 @@ func write(t testing.TB, path string, b []byte) {
 // plain loops from Hugging Face's modeling_llama definitions (RMSNorm, rotate_half RoPE,
 // repeat_kv grouped-query attention, SiLU-gated MLP), returning the summed log-probability
 // of tokens[i] for every i with mask[i] = 1.
-func RefLogProb(c pretrained.Config, w map[string][]float64, tokens []int32, mask []float32) float64 {
+func RefLogProb(c pretrained.Config, w map[string][]float64, tokens []int32,
+	mask []float32) float64 {
 	d, hd, heads, kvh, T := c.HiddenSize, c.HeadDim, c.NumHeads, c.NumKVHeads, len(tokens)
 	matvec := func(m []float64, rows, cols int, x []float64) []float64 {
 		out := make([]float64, rows)
