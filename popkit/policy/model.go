@@ -26,7 +26,7 @@ import (
 //	    x = x + Attention(RMSNorm(x))             causal multi-head attention, RoPE on q and k
 //	                                              (pos.RoPE), see below
 //	    h = RMSNorm(x)                            norm.RMSNorm
-//	    x = x + W_down (SiLU(W_gate h) * W_up h)  layers.Dense, activation.Swish
+//	    x = x + W_down (SiLU(W_gate h) * W_up h)  dense (layers.Dense's variables), Swish
 //	logits = W_out RMSNorm(x)
 //
 // with no biases anywhere and RMSNorm scales initialised to 1 (other weights use the Store's
@@ -43,7 +43,9 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] matmul.
+// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections and
+// the attention core have hand-written gradients (see [dense] and [attend]) that avoid
+// transposing large tensors.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
 // mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same
@@ -98,24 +100,24 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 
 		h := c.rmsNorm(ls.At("attn_norm"), x)
 		// [B, S, 3, H, D] -> [3, B, H, S, D]: one transpose gives q, k and v their layout.
-		qkv := layers.Dense(ls.At("attn").At("qkv"), h, false, 3, heads, headDim)
+		qkv := dense(ls.At("attn").At("qkv"), h, 3, heads, headDim)
 		qkv = TransposeAllAxes(qkv, 2, 0, 3, 1, 4)
 		q, k, v := Squeeze(SliceAxis(qkv, 0, AxisElem(0)), 0),
 			Squeeze(SliceAxis(qkv, 0, AxisElem(1)), 0), Squeeze(SliceAxis(qkv, 0, AxisElem(2)), 0)
 		q, k = rope.Encode(q, 2), rope.Encode(k, 2)
 		heads := attendFn(i, q, k, v)
 		heads = Reshape(TransposeAllAxes(heads, 0, 2, 1, 3), batch, seqLen, c.EmbedDim)
-		x = Add(x, layers.Dense(ls.At("attn").At("output"), heads, false, c.EmbedDim))
+		x = Add(x, dense(ls.At("attn").At("output"), heads, c.EmbedDim))
 
 		h = c.rmsNorm(ls.At("mlp_norm"), x)
-		gateUp := layers.Dense(ls.At("mlp_gate_up"), h, false, 2, c.FFNDim)
+		gateUp := dense(ls.At("mlp_gate_up"), h, 2, c.FFNDim)
 		gate := Squeeze(SliceAxis(gateUp, -2, AxisElem(0)), -2)
 		up := Squeeze(SliceAxis(gateUp, -2, AxisElem(1)), -2)
-		mlp := layers.Dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), false, c.EmbedDim)
+		mlp := dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)
-	return layers.Dense(scope.At("output"), x, false, c.VocabSize)
+	return dense(scope.At("output"), x, c.VocabSize)
 }
 
 // rope returns the rotary position embedding for positions [P, S] (P = 1 or B), for q and k
@@ -146,18 +148,6 @@ func causalBias(g *Graph, seqLen int) *Node {
 	bias := Where(LowerTriangular(g, seqLen),
 		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
 	return Reshape(bias, 1, 1, seqLen, seqLen)
-}
-
-// attend returns softmax(q k^T / sqrt(D) + bias) v for q [B, H, S, D], k and v [B, H, L, D]
-// and an additive bias broadcastable to [B, H, S, L]. Both products have (B, H) as leading
-// batch axes and contract a trailing axis of q and k, the layouts the Go backend multiplies
-// directly.
-func attend(q, k, v, bias *Node) *Node {
-	headDim := q.Shape().Dim(-1)
-	q = MulScalar(q, 1/math.Sqrt(float64(headDim)))
-	scores := DotGeneral(q, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, H, S, L]
-	weights := Softmax(Add(scores, bias), -1)
-	return DotGeneral(weights, []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, H, S, D]
 }
 
 // rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.
