@@ -80,7 +80,8 @@ func dense(scope *model.Scope, x *Node, outDims ...int) *Node {
 			if in <= out {
 				dw = DotGeneral(Transpose(x2, 0, 1), []int{1}, nil, dy, []int{0}, nil)
 			} else {
-				dw = Transpose(DotGeneral(Transpose(dy, 0, 1), []int{1}, nil, x2, []int{0}, nil), 0, 1)
+				dwT := DotGeneral(Transpose(dy, 0, 1), []int{1}, nil, x2, []int{0}, nil)
+				dw = Transpose(dwT, 0, 1)
 			}
 			return []*Node{dx, dw}
 		})

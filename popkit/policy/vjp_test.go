@@ -10,6 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/attention/pos"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -107,6 +108,41 @@ func TestDenseGradient(t *testing.T) {
 		for i, name := range []string{"y", "dx", "dW"} {
 			if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
 				t.Errorf("out %v: %s differs from layers.Dense's by %g", outDims, name, d)
+			}
+		}
+	}
+}
+
+// TestRopeGradient compares rotary's values and hand-written gradient with GoMLX's pos.RoPE
+// rotation (from the same half-width angles) and its automatic gradient, for positions shared
+// by the batch (P = 1) and per row (P = B), with the loss sum(rope(x) * r).
+func TestRopeGradient(t *testing.T) {
+	c := Config{EmbedDim: 16, NumHeads: 2, NumLayers: 1}.Normalized()
+	const batch, seqLen = 2, 5
+	dims := []int{batch, c.NumHeads, seqLen, c.HeadDim()}
+	for _, rows := range []int{1, batch} {
+		positions := make([]int32, rows*seqLen)
+		for i := range positions {
+			positions[i] = int32(3*(i/seqLen) + i%seqLen)
+		}
+		run := func(encode func(p, x *Node) *Node) []*tensors.Tensor {
+			return MustExecOnceN(testBackend(), func(p, x, r *Node) []*Node {
+				y := encode(p, x)
+				return []*Node{y, Gradient(ReduceAllSum(Mul(y, r)), x)[0]}
+			}, tensors.FromFlatDataAndDimensions(positions, rows, seqLen),
+				randomTensor(7, dims...), randomTensor(8, dims...))
+		}
+		got := run(func(p, x *Node) *Node { return c.rope(p).Encode(x) })
+		want := run(func(p, x *Node) *Node {
+			r := c.rope(p)
+			half := c.HeadDim() / 2
+			cos := Slice(r.cos, AxisRange(), AxisRange(), AxisRange(), AxisRangeToEnd(half))
+			sin := Slice(r.sin, AxisRange(), AxisRange(), AxisRange(), AxisRangeToEnd(half))
+			return pos.NewRoPEWithCosSin(cos, sin).Encode(x, 2)
+		})
+		for i, name := range []string{"rope(x)", "dx"} {
+			if d := maxAbsDiff(got[i], want[i]); d > 1e-6 {
+				t.Errorf("P = %d: %s differs from pos.RoPE's by %g", rows, name, d)
 			}
 		}
 	}
