@@ -7,9 +7,9 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/attention/pos"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -26,7 +26,7 @@ import (
 //	    x = x + Attention(RMSNorm(x))             causal multi-head attention, RoPE on q and k
 //	                                              (pos.RoPE), see below
 //	    h = RMSNorm(x)                            norm.RMSNorm
-//	    x = x + W_down (SiLU(W_gate h) * W_up h)  layers.Dense, activation.Swish
+//	    x = x + W_down (SiLU(W_gate h) * W_up h)  dense (layers.Dense's variables), Swish
 //	logits = W_out RMSNorm(x)
 //
 // with no biases anywhere and RMSNorm scales initialised to 1 (other weights use the Store's
@@ -43,7 +43,9 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] matmul.
+// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections and
+// the attention core have hand-written gradients (see [dense] and [attend]) that avoid
+// transposing large tensors.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
 // mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same
@@ -98,24 +100,24 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 
 		h := c.rmsNorm(ls.At("attn_norm"), x)
 		// [B, S, 3, H, D] -> [3, B, H, S, D]: one transpose gives q, k and v their layout.
-		qkv := layers.Dense(ls.At("attn").At("qkv"), h, false, 3, heads, headDim)
+		qkv := dense(ls.At("attn").At("qkv"), h, 3, heads, headDim)
 		qkv = TransposeAllAxes(qkv, 2, 0, 3, 1, 4)
 		q, k, v := Squeeze(SliceAxis(qkv, 0, AxisElem(0)), 0),
 			Squeeze(SliceAxis(qkv, 0, AxisElem(1)), 0), Squeeze(SliceAxis(qkv, 0, AxisElem(2)), 0)
-		q, k = rope.Encode(q, 2), rope.Encode(k, 2)
+		q, k = rope.Encode(q), rope.Encode(k)
 		heads := attendFn(i, q, k, v)
 		heads = Reshape(TransposeAllAxes(heads, 0, 2, 1, 3), batch, seqLen, c.EmbedDim)
-		x = Add(x, layers.Dense(ls.At("attn").At("output"), heads, false, c.EmbedDim))
+		x = Add(x, dense(ls.At("attn").At("output"), heads, c.EmbedDim))
 
 		h = c.rmsNorm(ls.At("mlp_norm"), x)
-		gateUp := layers.Dense(ls.At("mlp_gate_up"), h, false, 2, c.FFNDim)
+		gateUp := dense(ls.At("mlp_gate_up"), h, 2, c.FFNDim)
 		gate := Squeeze(SliceAxis(gateUp, -2, AxisElem(0)), -2)
 		up := Squeeze(SliceAxis(gateUp, -2, AxisElem(1)), -2)
-		mlp := layers.Dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), false, c.EmbedDim)
+		mlp := dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)
-	return layers.Dense(scope.At("output"), x, false, c.VocabSize)
+	return dense(scope.At("output"), x, c.VocabSize)
 }
 
 // rope returns the rotary position embedding for positions [P, S] (P = 1 or B), for q and k
@@ -124,15 +126,79 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 //
 //	angle[p, s, i] = positions[p, s] * RoPEBase^(-2i/D),   i = 0 .. D/2-1
 //	(x_i, x_{i+D/2}) -> (x_i cos - x_{i+D/2} sin, x_{i+D/2} cos + x_i sin)
-func (c Config) rope(positions *Node) *pos.RoPEWithCosSin {
+func (c Config) rope(positions *Node) *rotary {
 	g := positions.Graph()
 	half := c.HeadDim() / 2
 	exponents := MulScalar(Iota(g, shapes.Make(dtypes.Float64, half), 0), -2/float64(c.HeadDim()))
 	freqs := ConvertDType(Exp(MulScalar(exponents, math.Log(c.RoPEBase))), dtypes.Float32)
 	angles := Mul(InsertAxes(ConvertDType(positions, dtypes.Float32), -1),
 		Reshape(freqs, 1, 1, half)) // [P, S, D/2]
-	angles = InsertAxes(angles, 1) // [P, 1, S, D/2]
-	return pos.NewRoPEWithCosSin(Cos(angles), Sin(angles))
+	angles = InsertAxes(Concatenate([]*Node{angles, angles}, -1), 1) // [P, 1, S, D]
+	return &rotary{cos: Cos(angles), sin: Sin(angles), rot: rotateHalf(g, c.HeadDim())}
+}
+
+// rotary applies RoPE written as one product per term, with the same rounding as pos.RoPE's
+// split form (a + (-b) c is a - b c exactly, and addition commutes):
+//
+//	rope(x) = x * cos + (x R) * sin,   dx = dy * cos + (dy * sin) R^T
+//
+// where cos and sin repeat each angle's value in both halves of the D features and R is the
+// signed permutation with x R = concat(-x[D/2:], x[:D/2]). cos and sin are broadcast to the
+// shape of x once and shared by every layer, so the products run without implicit broadcasting.
+type rotary struct {
+	cos, sin, rot *Node       // [P, 1, S, D], [P, 1, S, D], [D, D]
+	cosB, sinB    shapedNodes // cos and sin broadcast to the shapes asked for
+}
+
+// shapedNodes caches one broadcast per shape.
+type shapedNodes map[string]*Node
+
+// at returns x [P, 1, S, D] (P = 1 or B) broadcast to shape [B, H, S, D], built once per shape.
+// The broadcast also changes the rank, so that the Go backend keeps it as a tensor of its own
+// rather than folding it back into each product as an implicit (slower) broadcast.
+func (m *shapedNodes) at(x *Node, shape shapes.Shape) *Node {
+	if *m == nil {
+		*m = shapedNodes{}
+	}
+	key := shape.String()
+	if n, ok := (*m)[key]; ok {
+		return n
+	}
+	dims := x.Shape().Dimensions
+	var n *Node
+	if dims[0] == 1 {
+		n = ExpandAndBroadcast(Reshape(x, dims[2], dims[3]), shape.Dimensions, []int{0, 1})
+	} else {
+		n = ExpandAndBroadcast(Reshape(x, dims[0], dims[2], dims[3]), shape.Dimensions, []int{1})
+	}
+	(*m)[key] = n
+	return n
+}
+
+// Encode returns rope(x) for x [B, H, S, D].
+func (r *rotary) Encode(x *Node) *Node {
+	cos, sin := r.cosB.at(r.cos, x.Shape()), r.sinB.at(r.sin, x.Shape())
+	return withVJP([]*Node{x},
+		func(ids []*Node) *Node {
+			rotated := DotGeneral(ids[0], []int{3}, nil, r.rot, []int{0}, nil) // x R
+			return Add(Mul(ids[0], cos), Mul(rotated, sin))
+		},
+		func(_ []*Node, dy *Node) []*Node {
+			back := DotGeneral(Mul(dy, sin), []int{3}, nil, r.rot, []int{1}, nil) // (dy * sin) R^T
+			return []*Node{Add(Mul(dy, cos), back)}
+		})
+}
+
+// rotateHalf returns the [D, D] matrix R with x R = concat(-x[D/2:], x[:D/2]): R[j+D/2, j] = -1
+// and R[j, j+D/2] = 1 for j < D/2, 0 elsewhere.
+func rotateHalf(g *Graph, dim int) *Node {
+	half := dim / 2
+	r := make([]float32, dim*dim)
+	for j := range half {
+		r[(j+half)*dim+j] = -1
+		r[j*dim+j+half] = 1
+	}
+	return Const(g, tensors.FromFlatDataAndDimensions(r, dim, dim))
 }
 
 // maskedScore is the additive bias of a masked attention score: exp(score + maskedScore -
@@ -146,18 +212,6 @@ func causalBias(g *Graph, seqLen int) *Node {
 	bias := Where(LowerTriangular(g, seqLen),
 		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
 	return Reshape(bias, 1, 1, seqLen, seqLen)
-}
-
-// attend returns softmax(q k^T / sqrt(D) + bias) v for q [B, H, S, D], k and v [B, H, L, D]
-// and an additive bias broadcastable to [B, H, S, L]. Both products have (B, H) as leading
-// batch axes and contract a trailing axis of q and k, the layouts the Go backend multiplies
-// directly.
-func attend(q, k, v, bias *Node) *Node {
-	headDim := q.Shape().Dim(-1)
-	q = MulScalar(q, 1/math.Sqrt(float64(headDim)))
-	scores := DotGeneral(q, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, H, S, L]
-	weights := Softmax(Add(scores, bias), -1)
-	return DotGeneral(weights, []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, H, S, D]
 }
 
 // rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.
