@@ -57,7 +57,7 @@ func (c Config) Logits(scope *model.Scope, tokens *Node) *Node {
 	c = c.checked("Logits", tokens)
 	seqLen := tokens.Shape().Dim(1)
 	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, 1, seqLen), 1)
-	causal := causalBias(tokens.Graph(), seqLen)
+	causal := causalBias(tokens.Graph(), tokens.Shape().Dim(0), c.NumHeads, seqLen)
 	return c.decoder(scope, tokens, positions, func(_ int, q, k, v *Node) *Node {
 		return attend(q, k, v, causal)
 	})
@@ -206,12 +206,14 @@ func rotateHalf(g *Graph, dim int) *Node {
 // produce Inf - Inf.
 const maskedScore = -1e30
 
-// causalBias returns the [1, 1, S, S] additive causal mask: 0 where key <= query, maskedScore
-// elsewhere.
-func causalBias(g *Graph, seqLen int) *Node {
+// causalBias returns the additive causal mask broadcast to [B, H, S, S], the shape of the
+// attention scores: 0 where key <= query, maskedScore elsewhere. It is built once per graph and
+// shared by the layers; the broadcast from [S, S] also changes the rank, so the Go backend
+// materializes it instead of adding it with an implicit (slower) broadcast in every layer.
+func causalBias(g *Graph, batch, heads, seqLen int) *Node {
 	bias := Where(LowerTriangular(g, seqLen),
 		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
-	return Reshape(bias, 1, 1, seqLen, seqLen)
+	return ExpandAndBroadcast(bias, []int{batch, heads, seqLen, seqLen}, []int{0, 1})
 }
 
 // rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.

@@ -89,29 +89,40 @@ func dense(scope *model.Scope, x *Node, outDims ...int) *Node {
 }
 
 // attend returns softmax(q k^T / sqrt(D) + bias) v for q [B, H, S, D], k and v [B, H, L, D]
-// and an additive bias broadcastable to [B, H, S, L] (no gradient flows into bias). Both
-// forward products have (B, H) as leading batch axes and contract a trailing axis of q and k,
-// the layouts the Go backend multiplies directly. The gradient, with A the attention weights,
+// and an additive bias broadcastable to [B, H, S, L] (no gradient flows into bias; one of the
+// full shape is added without implicit broadcasting). Both forward products have (B, H) as
+// leading batch axes and contract a trailing axis of q and k, the layouts the Go backend
+// multiplies directly. The gradient, with A the attention weights, O = A v the output,
 // s = 1/sqrt(D) and dO the gradient of the output:
 //
-//	dA = dO v^T                      contracts D, last in both
-//	dZ = A * (dA - rowsum(dA * A))   softmax gradient, Z the biased scores
-//	dq = s dZ k                      contracts L: last of dZ, leading of k
-//	dk = (s q^T dZ)^T                contracts S: q^T [B, H, D, S] is small
-//	dv = (dO^T A)^T                  contracts S: dO^T [B, H, D, S] is small
+//	delta = rowsum(dO * O)                   = rowsum(dA * A), dA = dO v^T, summed over D not L
+//	dZ = A * (dA - delta) = A * ([dO, -delta] [v, 1]^T)   softmax gradient, Z the biased scores
+//	dq = s dZ k                              contracts L: last of dZ, leading of k
+//	dk = (s q^T dZ)^T                        contracts S: q^T [B, H, D, S] is small
+//	dv = (dO^T A)^T                          contracts S: dO^T [B, H, D, S] is small
+//
+// The row sums come from the [B, H, S, D] tensors (as in FlashAttention), and subtracting them
+// rides along in the dA product as one extra contracted feature, so that no [B, H, S, L]
+// tensor is reduced or broadcast.
 func attend(q, k, v, bias *Node) *Node {
 	scale := 1 / math.Sqrt(float64(q.Shape().Dim(-1)))
-	var qs, weights *Node
+	var qs, weights, out *Node
 	forward := func(ids []*Node) *Node {
 		qs = MulScalar(ids[0], scale)
 		scores := DotGeneral(qs, []int{3}, []int{0, 1}, ids[1], []int{3}, []int{0, 1}) // [B,H,S,L]
 		weights = Softmax(Add(scores, bias), -1)
-		return DotGeneral(weights, []int{3}, []int{0, 1}, ids[2], []int{2}, []int{0, 1})
+		out = DotGeneral(weights, []int{3}, []int{0, 1}, ids[2], []int{2}, []int{0, 1})
+		return out
 	}
 	backward := func(ids []*Node, dOut *Node) []*Node {
 		k, v := ids[1], ids[2]
-		dA := DotGeneral(dOut, []int{3}, []int{0, 1}, v, []int{3}, []int{0, 1}) // [B,H,S,L]
-		dZ := Mul(weights, Sub(dA, ReduceAndKeep(Mul(dA, weights), ReduceSum, -1)))
+		delta := ReduceAndKeep(Mul(dOut, out), ReduceSum, -1) // [B,H,S,1]
+		dOutAug := Concatenate([]*Node{dOut, Neg(delta)}, -1)
+		vDims := v.Shape().Dimensions
+		ones := Ones(v.Graph(), shapes.Make(v.DType(), vDims[0], vDims[1], vDims[2], 1))
+		vAug := Concatenate([]*Node{v, ones}, -1)
+		dAShifted := DotGeneral(dOutAug, []int{3}, []int{0, 1}, vAug, []int{3}, []int{0, 1})
+		dZ := Mul(weights, dAShifted)
 		dq := MulScalar(DotGeneral(dZ, []int{3}, []int{0, 1}, k, []int{2}, []int{0, 1}), scale)
 		dkT := DotGeneral(Transpose(qs, 2, 3), []int{3}, []int{0, 1}, dZ, []int{2}, []int{0, 1})
 		dvT := DotGeneral(Transpose(dOut, 2, 3), []int{3}, []int{0, 1}, weights, []int{2},

@@ -57,7 +57,7 @@ func TestAttendGradient(t *testing.T) {
 		name string
 		bias func(g *Graph) *Node
 	}{
-		{"causal", func(g *Graph) *Node { return causalBias(g, seqLen) }},
+		{"causal", func(g *Graph) *Node { return causalBias(g, batch, heads, seqLen) }},
 		{"per-row", func(g *Graph) *Node {
 			return Const(g, tensors.FromFlatDataAndDimensions(rowBias, batch, 1, 1, seqLen))
 		}},
