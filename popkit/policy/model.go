@@ -10,8 +10,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
 // Logits runs the decoder on a batch of token ids and returns next-token logits:
@@ -216,7 +216,49 @@ func causalBias(g *Graph, batch, heads, seqLen int) *Node {
 	return ExpandAndBroadcast(bias, []int{batch, heads, seqLen, seqLen}, []int{0, 1})
 }
 
-// rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.
+// rmsNorm is norm.RMSNorm over the last axis (same variable: scope.In("rms_norm")/"scale",
+// shape [E], initialised to 1) with a hand-written gradient. For each row x of E features,
+// with g the scale and v = dL/dy:
+//
+//	r = 1 / sqrt(sum_i x_i^2 / E + eps),   w = r g,   y = x * w     (= x / sqrt(...) * g)
+//	dx = v * w - x * (r^2 mean(v * y))                (= r (v g - xhat mean(v g xhat)), xhat = r x)
+//	dg = sum over rows of r (v * x)
+//
+// For the Go backend every broadcast and reduction here is a product: the row sums are batched
+// dot products, the per-row factors r g and r^2 mean(v * y) are outer products with one
+// contracted axis of size 1, and dg contracts the rows with r. None of them broadcasts or
+// reduces element by element.
 func (c Config) rmsNorm(scope *model.Scope, x *Node) *Node {
-	return norm.RMSNorm(scope, x).WithEpsilon(c.NormEpsilon).Done()
+	scope = scope.In("rms_norm")
+	g := x.Graph()
+	dims := x.Shape().Dimensions
+	width := dims[len(dims)-1]
+	rows := x.Shape().Size() / width
+	scaleVar := scope.WithInitializer(initializer.One).
+		VariableWithShape("scale", shapes.Make(x.DType(), width))
+
+	rowSums := func(a, b *Node) *Node { // [N, E], [N, E] -> [N]
+		return DotGeneral(a, []int{1}, []int{0}, b, []int{1}, []int{0})
+	}
+	outer := func(a, b *Node) *Node { // [N], [E] -> [N, E]
+		return DotGeneral(Reshape(a, rows, 1), []int{1}, nil, Reshape(b, 1, width), []int{0}, nil)
+	}
+	var r, w, y *Node
+	y = withVJP([]*Node{Reshape(x, rows, width), scaleVar.NodeValue(g)},
+		func(ids []*Node) *Node {
+			x2 := ids[0]
+			meanSquare := DivScalar(rowSums(x2, x2), float64(width))
+			r = Inverse(Sqrt(AddScalar(meanSquare, c.NormEpsilon)))
+			w = outer(r, ids[1])
+			y = Mul(x2, w)
+			return y
+		},
+		func(ids []*Node, v *Node) []*Node {
+			x2 := ids[0]
+			coef := Mul(Square(r), DivScalar(rowSums(v, y), float64(width)))
+			dx := Sub(Mul(v, w), Mul(x2, outer(coef, Ones(g, shapes.Make(x.DType(), width)))))
+			dg := DotGeneral(Reshape(r, 1, rows), []int{1}, nil, Mul(v, x2), []int{0}, nil)
+			return []*Node{dx, Reshape(dg, width)}
+		})
+	return Reshape(y, dims...)
 }

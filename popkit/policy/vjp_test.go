@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/attention/pos"
+	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -144,6 +145,37 @@ func TestRopeGradient(t *testing.T) {
 			if d := maxAbsDiff(got[i], want[i]); d > 1e-6 {
 				t.Errorf("P = %d: %s differs from pos.RoPE's by %g", rows, name, d)
 			}
+		}
+	}
+}
+
+// TestRMSNormGradient compares rmsNorm with norm.RMSNorm under the same scale (random rather
+// than the initial ones, so that the scale's part of the gradient is exercised): values and
+// gradients with respect to the input and the scale, with the loss sum(y * r). Tolerance
+// 1e-5: rows of 8 features of size 1.
+func TestRMSNormGradient(t *testing.T) {
+	c := Config{NormEpsilon: 1e-5}
+	x, r, gain := randomTensor(9, 2, 3, 8), randomTensor(10, 2, 3, 8), randomTensor(11, 8)
+	run := func(fn func(*model.Scope, *Node) *Node) []*tensors.Tensor {
+		store := model.NewStore()
+		scale, err := store.Scope("/rms_norm").CreateVariable("scale", gain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return model.MustExecOnceN(testBackend(), store,
+			func(scope *model.Scope, x, r *Node) []*Node {
+				y := fn(scope, x)
+				loss := ReduceAllSum(Mul(y, r))
+				return append([]*Node{y}, Gradient(loss, x, scale.NodeValue(x.Graph()))...)
+			}, x, r)
+	}
+	got := run(c.rmsNorm)
+	want := run(func(s *model.Scope, x *Node) *Node {
+		return norm.RMSNorm(s, x).WithEpsilon(c.NormEpsilon).Done()
+	})
+	for i, name := range []string{"y", "dx", "dscale"} {
+		if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s differs from norm.RMSNorm's by %g", name, d)
 		}
 	}
 }
