@@ -208,12 +208,15 @@ const maskedScore = -1e30
 
 // causalBias returns the additive causal mask broadcast to [B, H, S, S], the shape of the
 // attention scores: 0 where key <= query, maskedScore elsewhere. It is built once per graph and
-// shared by the layers; the broadcast from [S, S] also changes the rank, so the Go backend
-// materializes it instead of adding it with an implicit (slower) broadcast in every layer.
+// shared by the layers, as the outer product of B*H ones with the [S, S] mask (exact: each
+// entry is one product by 1), the fastest broadcast of the Go backend; the scores then add it
+// without implicit broadcasting.
 func causalBias(g *Graph, batch, heads, seqLen int) *Node {
 	bias := Where(LowerTriangular(g, seqLen),
 		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
-	return ExpandAndBroadcast(bias, []int{batch, heads, seqLen, seqLen}, []int{0, 1})
+	ones := Ones(g, shapes.Make(dtypes.Float32, batch*heads, 1))
+	full := DotGeneral(ones, []int{1}, nil, Reshape(bias, 1, seqLen*seqLen), []int{0}, nil)
+	return Reshape(full, batch, heads, seqLen, seqLen)
 }
 
 // rmsNorm is norm.RMSNorm over the last axis (same variable: scope.In("rms_norm")/"scale",
