@@ -25,7 +25,7 @@ import (
 //	for each layer:
 //	    x = x + Attention(RMSNorm(x))             causal multi-head attention, RoPE on q and k
 //	                                              (pos.RoPE), see below
-//	    h = RMSNorm(x)                            norm.RMSNorm
+//	    h = RMSNorm(x)                            norm.RMSNorm's variables (see rmsNorm)
 //	    x = x + W_down (SiLU(W_gate h) * W_up h)  dense (layers.Dense's variables), Swish
 //	logits = W_out RMSNorm(x)
 //
@@ -43,9 +43,9 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections and
-// the attention core have hand-written gradients (see [dense] and [attend]) that avoid
-// transposing large tensors.
+// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections, the
+// attention core and RMSNorm have hand-written gradients (see [dense], [attend] and rmsNorm)
+// that avoid transposing large tensors and the backend's slow broadcasts and reductions.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
 // mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same

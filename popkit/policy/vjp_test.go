@@ -179,3 +179,38 @@ func TestRMSNormGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenLogProbsGradient compares TokenLogProbs (fused softmax, hand-written gradient) with
+// GoMLX's automatic gradient of the plain formula, LogSoftmax then a Gather of the targets,
+// on logits spread over [-4, 4), with the loss sum(out * r). Tolerance 1e-5: log-probs of
+// size about log V = 2 and gradients of size 1, in float32.
+func TestTokenLogProbsGradient(t *testing.T) {
+	const batch, seqLen, vocab = 2, 5, 7
+	plain := func(logits, tokens *Node) *Node {
+		logp := LogSoftmax(Slice(logits, AxisRange(), AxisRangeFromStart(seqLen-1), AxisRange()))
+		g := logits.Graph()
+		iotaShape := shapes.Make(dtypes.Int32, batch, seqLen-1, 1)
+		indices := Concatenate([]*Node{Iota(g, iotaShape, 0), Iota(g, iotaShape, 1),
+			InsertAxes(Slice(tokens, AxisRange(), AxisRangeToEnd(1)), -1)}, -1)
+		return Gather(logp, indices)
+	}
+	tokens := make([]int32, batch*seqLen)
+	for i := range tokens {
+		tokens[i] = int32((5*i + 3) % vocab)
+	}
+	run := func(fn func(logits, tokens *Node) *Node) []*tensors.Tensor {
+		return MustExecOnceN(testBackend(), func(logits, tokens, r *Node) []*Node {
+			logits = MulScalar(logits, 4)
+			out := fn(logits, tokens)
+			return []*Node{out, Gradient(ReduceAllSum(Mul(out, r)), logits)[0]}
+		}, randomTensor(12, batch, seqLen, vocab),
+			tensors.FromFlatDataAndDimensions(tokens, batch, seqLen),
+			randomTensor(13, batch, seqLen-1))
+	}
+	got, want := run(TokenLogProbs), run(plain)
+	for i, name := range []string{"log-probs", "d/dlogits"} {
+		if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s differ from autodiff's by %g", name, d)
+		}
+	}
+}
