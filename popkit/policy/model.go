@@ -9,7 +9,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 )
@@ -43,8 +42,8 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections, the
-// attention core and RMSNorm have hand-written gradients (see [dense], [attend] and rmsNorm)
+// axes. The gate and up projections of the MLP share one [E, 2F] weight variable. The projections, the
+// attention core and RMSNorm have hand-written gradients (see [dense], [attend], [swiGLU] and rmsNorm)
 // that avoid transposing large tensors and the backend's slow broadcasts and reductions.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
@@ -110,10 +109,12 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 		x = Add(x, dense(ls.At("attn").At("output"), heads, c.EmbedDim))
 
 		h = c.rmsNorm(ls.At("mlp_norm"), x)
-		gateUp := dense(ls.At("mlp_gate_up"), h, 2, c.FFNDim)
-		gate := Squeeze(SliceAxis(gateUp, -2, AxisElem(0)), -2)
-		up := Squeeze(SliceAxis(gateUp, -2, AxisElem(1)), -2)
-		mlp := dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), c.EmbedDim)
+		// The gate and up halves of the [E, 2F] weights are multiplied separately, so that
+		// slicing (and its gradient, padding) touches the weights, not the activations.
+		gateUp := denseWeights(ls.At("mlp_gate_up"), h, 2*c.FFNDim)
+		gate := matmul(h, Slice(gateUp, AxisRange(), AxisRange(0, c.FFNDim)))
+		up := matmul(h, Slice(gateUp, AxisRange(), AxisRange(c.FFNDim, 2*c.FFNDim)))
+		mlp := dense(ls.At("mlp_down"), swiGLU(gate, up), c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)

@@ -50,25 +50,35 @@ func withVJP(xs []*Node, f func(ids []*Node) *Node, vjp func(ids []*Node, v *Nod
 }
 
 // dense is layers.Dense without bias (same variable, scope.In("dense")/"weights" of shape
-// [in, prod(outDims)], and same regularizer) with a hand-written gradient:
-//
-//	y = x W          x [N, in] (leading axes of x flattened), W [in, out]
-//	dx = dy W^T      contracts out, the last axis of both: no transpose
-//	dW = x^T dy      contracts N; the narrower of x and dy is transposed
-//
-// x is [..., in]; the result is [..., outDims...].
+// [in, prod(outDims)], and same regularizer) with a hand-written gradient (see [matmul]). x is
+// [..., in]; the result is [..., outDims...].
 func dense(scope *model.Scope, x *Node, outDims ...int) *Node {
-	scope = scope.In("dense")
-	in, out := x.Shape().Dim(-1), 1
+	out := 1
 	for _, d := range outDims {
 		out *= d
 	}
-	wVar := scope.VariableWithShape("weights", shapes.Make(x.DType(), in, out))
+	return matmul(x, denseWeights(scope, x, out), outDims...)
+}
+
+// denseWeights returns the weights of [dense] for input x [..., in] and out outputs: the
+// variable scope.In("dense")/"weights" [in, out], with the scope's regularizer applied.
+func denseWeights(scope *model.Scope, x *Node, out int) *Node {
+	scope = scope.In("dense")
+	wVar := scope.VariableWithShape("weights", shapes.Make(x.DType(), x.Shape().Dim(-1), out))
 	if reg := regularizer.FromScope(scope); reg != nil {
 		reg(x.Graph(), wVar)
 	}
-	w := wVar.NodeValue(x.Graph())
+	return wVar.NodeValue(x.Graph())
+}
 
+// matmul returns x w for x [..., in] and w [in, prod(outDims)], shaped [..., outDims...],
+// with a hand-written gradient:
+//
+//	y = x w          x [N, in] (leading axes of x flattened), w [in, out]
+//	dx = dy w^T      contracts out, the last axis of both: no transpose
+//	dw = x^T dy      contracts N; the narrower of x and dy is transposed
+func matmul(x, w *Node, outDims ...int) *Node {
+	in, out := w.Shape().Dim(0), w.Shape().Dim(1)
 	lead := x.Shape().Dimensions[:x.Rank()-1]
 	rows := x.Shape().Size() / in
 	y := withVJP([]*Node{Reshape(x, rows, in), w},
@@ -85,7 +95,31 @@ func dense(scope *model.Scope, x *Node, outDims ...int) *Node {
 			}
 			return []*Node{dx, dw}
 		})
+	if len(outDims) == 0 {
+		outDims = []int{out}
+	}
 	return Reshape(y, append(append([]int{}, lead...), outDims...)...)
+}
+
+// swiGLU returns SiLU(gate) * up, SiLU(g) = g sigmoid(g) (activation.Swish), for gate and up
+// of the same shape, with a hand-written gradient (s = sigmoid(gate), v = dL/dout):
+//
+//	dup   = v * SiLU(gate)
+//	dgate = v * up * (s + SiLU(gate) (1 - s))     since SiLU'(g) = s + g s (1 - s)
+//
+// reusing the forward's sigmoid, so the gradient costs no further exp.
+func swiGLU(gate, up *Node) *Node {
+	var s, silu *Node
+	return withVJP([]*Node{gate, up},
+		func(ids []*Node) *Node {
+			s = Logistic(ids[0])
+			silu = Mul(ids[0], s)
+			return Mul(silu, ids[1])
+		},
+		func(ids []*Node, v *Node) []*Node {
+			dSilu := Add(s, Mul(silu, OneMinus(s)))
+			return []*Node{Mul(Mul(v, ids[1]), dSilu), Mul(v, silu)}
+		})
 }
 
 // attend returns softmax(q k^T / sqrt(D) + bias) v for q [B, H, S, D], k and v [B, H, L, D]
