@@ -42,9 +42,10 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] weight variable. The projections, the
-// attention core and RMSNorm have hand-written gradients (see [dense], [attend], [swiGLU] and rmsNorm)
-// that avoid transposing large tensors and the backend's slow broadcasts and reductions.
+// axes. The gate and up projections of the MLP share one [E, 2F] weight variable. The
+// projections, the attention core, SwiGLU and RMSNorm have hand-written gradients (see
+// [dense], [attend], [swiGLU] and rmsNorm) that avoid transposing large tensors and the
+// backend's slow broadcasts and reductions.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
 // mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same
