@@ -99,11 +99,15 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 		ls := scope.At("layer_%d", i)
 
 		h := c.rmsNorm(ls.At("attn_norm"), x)
-		// [B, S, 3, H, D] -> [3, B, H, S, D]: one transpose gives q, k and v their layout.
-		qkv := dense(ls.At("attn").At("qkv"), h, 3, heads, headDim)
-		qkv = TransposeAllAxes(qkv, 2, 0, 3, 1, 4)
-		q, k, v := Squeeze(SliceAxis(qkv, 0, AxisElem(0)), 0),
-			Squeeze(SliceAxis(qkv, 0, AxisElem(1)), 0), Squeeze(SliceAxis(qkv, 0, AxisElem(2)), 0)
+		// q, k and v multiply thirds of the fused [E, 3E] weights (slicing the weights, not the
+		// activations), each [B, S, H, D] transposed to [B, H, S, D].
+		qkv := denseWeights(ls.At("attn").At("qkv"), h, 3*c.EmbedDim)
+		hT := transposeRows(h)
+		project := func(j int) *Node {
+			w := Slice(qkv, AxisRange(), AxisRange(j*c.EmbedDim, (j+1)*c.EmbedDim))
+			return TransposeAllAxes(matmul(h, hT, w, heads, headDim), 0, 2, 1, 3)
+		}
+		q, k, v := project(0), project(1), project(2)
 		q, k = rope.Encode(q), rope.Encode(k)
 		heads := attendFn(i, q, k, v)
 		heads = Reshape(TransposeAllAxes(heads, 0, 2, 1, 3), batch, seqLen, c.EmbedDim)
@@ -113,13 +117,21 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 		// The gate and up halves of the [E, 2F] weights are multiplied separately, so that
 		// slicing (and its gradient, padding) touches the weights, not the activations.
 		gateUp := denseWeights(ls.At("mlp_gate_up"), h, 2*c.FFNDim)
-		gate := matmul(h, Slice(gateUp, AxisRange(), AxisRange(0, c.FFNDim)))
-		up := matmul(h, Slice(gateUp, AxisRange(), AxisRange(c.FFNDim, 2*c.FFNDim)))
+		hT = transposeRows(h)
+		gate := matmul(h, hT, Slice(gateUp, AxisRange(), AxisRange(0, c.FFNDim)))
+		up := matmul(h, hT, Slice(gateUp, AxisRange(), AxisRange(c.FFNDim, 2*c.FFNDim)))
 		mlp := dense(ls.At("mlp_down"), swiGLU(gate, up), c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)
 	return dense(scope.At("output"), x, c.VocabSize)
+}
+
+// transposeRows returns x [..., E] as [E, N], N the product of the leading axes: the
+// transposed input that the weight gradients of several products of x share (see [matmul]).
+func transposeRows(x *Node) *Node {
+	width := x.Shape().Dim(-1)
+	return Transpose(Reshape(x, x.Shape().Size()/width, width), 0, 1)
 }
 
 // rope returns the rotary position embedding for positions [P, S] (P = 1 or B), for q and k

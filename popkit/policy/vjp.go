@@ -57,7 +57,7 @@ func dense(scope *model.Scope, x *Node, outDims ...int) *Node {
 	for _, d := range outDims {
 		out *= d
 	}
-	return matmul(x, denseWeights(scope, x, out), outDims...)
+	return matmul(x, nil, denseWeights(scope, x, out), outDims...)
 }
 
 // denseWeights returns the weights of [dense] for input x [..., in] and out outputs: the
@@ -77,7 +77,9 @@ func denseWeights(scope *model.Scope, x *Node, out int) *Node {
 //	y = x w          x [N, in] (leading axes of x flattened), w [in, out]
 //	dx = dy w^T      contracts out, the last axis of both: no transpose
 //	dw = x^T dy      contracts N; the narrower of x and dy is transposed
-func matmul(x, w *Node, outDims ...int) *Node {
+//
+// xT, if not nil, is x^T [in, N], for products of the same x with several weights to share.
+func matmul(x, xT, w *Node, outDims ...int) *Node {
 	in, out := w.Shape().Dim(0), w.Shape().Dim(1)
 	lead := x.Shape().Dimensions[:x.Rank()-1]
 	rows := x.Shape().Size() / in
@@ -88,7 +90,10 @@ func matmul(x, w *Node, outDims ...int) *Node {
 			dx := DotGeneral(dy, []int{1}, nil, w, []int{1}, nil) // [N, in]
 			var dw *Node
 			if in <= out {
-				dw = DotGeneral(Transpose(x2, 0, 1), []int{1}, nil, dy, []int{0}, nil)
+				if xT == nil {
+					xT = Transpose(x2, 0, 1)
+				}
+				dw = DotGeneral(xT, []int{1}, nil, dy, []int{0}, nil)
 			} else {
 				dwT := DotGeneral(Transpose(dy, 0, 1), []int{1}, nil, x2, []int{0}, nil)
 				dw = Transpose(dwT, 0, 1)
