@@ -33,7 +33,7 @@ func (c Config) Prefill(scope *model.Scope, tokens *Node, cacheLen int) (
 	}
 	g := tokens.Graph()
 	positions := Iota(g, shapes.Make(dtypes.Int32, 1, seqLen), 1)
-	causal := causalBias(g, seqLen)
+	causal := causalBias(g, tokens.Shape().Dim(0), c.NumHeads, seqLen)
 	cache = make([]*Node, 2*c.NumLayers)
 	logits = c.decoder(scope, tokens, positions, func(layer int, q, k, v *Node) *Node {
 		pad := func(x *Node) *Node {

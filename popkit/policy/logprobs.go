@@ -14,28 +14,59 @@ import (
 //	out[b, t] = log softmax(logits[b, t, :])[tokens[b, t+1]],   t = 0 .. T-2
 //
 // Shapes: logits [B, T, V] float, tokens [B, T] integer in [0, V); out [B, T-1], per token (not
-// reduced). The log-softmax is GoMLX's LogSoftmax, which subtracts the row maximum before
-// exponentiating, so large logits do not overflow. The target entries are picked with one
-// Gather on (b, t, token) index triples, without building one-hot vectors.
+// reduced). The gradient is written by hand (see [targetLogProbs]) and picks the target
+// entries with one Gather and one Scatter, without building one-hot vectors.
 //
 // TokenLogProbs panics on shapes other than these, or T < 2.
 func TokenLogProbs(logits, tokens *Node) *Node {
 	checkLogitsTokens("TokenLogProbs", logits, tokens)
 	dims := logits.Shape().Dimensions
-	batch, seqLen := dims[0], dims[1]
+	batch, seqLen, vocab := dims[0], dims[1], dims[2]
 
-	logp := LogSoftmax(Slice(logits, AxisRange(), AxisRangeFromStart(seqLen-1), AxisRange()))
-	next := ConvertDType(Slice(tokens, AxisRange(), AxisRangeToEnd(1)), dtypes.Int32)
-
-	// Index triples (b, t, tokens[b, t+1]), shaped [B, T-1, 3].
+	// Targets tokens[b, t+1], with a stand-in 0 for the last position, which predicts nothing:
+	// its log-prob is computed and dropped, which costs less than slicing the logits.
 	g := logits.Graph()
-	iotaShape := shapes.Make(dtypes.Int32, batch, seqLen-1, 1)
-	indices := Concatenate([]*Node{
-		Iota(g, iotaShape, 0),
-		Iota(g, iotaShape, 1),
-		InsertAxes(next, -1),
-	}, -1)
-	return Gather(logp, indices)
+	next := ConvertDType(Slice(tokens, AxisRange(), AxisRangeToEnd(1)), dtypes.Int32)
+	next = Concatenate([]*Node{next, Zeros(g, shapes.Make(dtypes.Int32, batch, 1))}, 1)
+
+	logp := targetLogProbs(Reshape(logits, batch*seqLen, vocab), Reshape(next, batch*seqLen))
+	return Slice(Reshape(logp, batch, seqLen), AxisRange(), AxisRangeFromStart(seqLen-1))
+}
+
+// targetLogProbs returns log softmax(z[n, :])[target[n]] for logits z [N, V] and targets
+// [N] (int32 in [0, V)), as
+//
+//	out[n] = (z[n, target[n]] - z[n, k]) + log p[n, k],   k = argmax_j z[n, j], p = softmax(z)
+//
+// with the gradient dout/dz[n, :] = onehot(target[n]) - p[n, :], so dz = v (onehot - p) for
+// v = dL/dout. Why this form: p[n, k] = exp(0) / sum_j exp(z[n, j] - z[n, k]) is the
+// reciprocal of the log-sum-exp's sum, in [1/V, 1], so its log is accurate and finite however
+// large or spread the logits are (no exp overflows, and a target far below the maximum gives
+// its exact difference z - z[k] instead of log(0)). p comes from the backend's fused softmax,
+// whose float32 exp is about as accurate as float32 rounding itself, and serves both the
+// log-sum-exp and the gradient. The maximum is read at the arg-max rather than reduced: the
+// Go backend's ArgMax is a plain loop, its ReduceMax a slower general iterator.
+func targetLogProbs(z, target *Node) *Node {
+	g := z.Graph()
+	rows, vocab := z.Shape().Dim(0), z.Shape().Dim(1)
+	row := Iota(g, shapes.Make(dtypes.Int32, rows, 1), 0)
+	at := func(col *Node) *Node { return Concatenate([]*Node{row, InsertAxes(col, -1)}, -1) }
+	targets := at(target) // [N, 2] index pairs (n, target[n])
+	var p *Node
+	return withVJP([]*Node{z},
+		func(ids []*Node) *Node {
+			p = Softmax(ids[0], -1)
+			best := at(ArgMax(ids[0], -1, dtypes.Int32))
+			shift := Sub(Gather(ids[0], targets), Gather(ids[0], best))
+			return Add(shift, Log(Gather(p, best)))
+		},
+		func(_ []*Node, v *Node) []*Node {
+			// -v p as p times the outer product of -v with ones, the Go backend's fastest
+			// broadcast; then v is added at the targets.
+			ones := Ones(g, shapes.Make(v.DType(), 1, vocab))
+			negV := DotGeneral(Reshape(Neg(v), rows, 1), []int{1}, nil, ones, []int{0}, nil)
+			return []*Node{ScatterSum(Mul(p, negV), targets, v, true, true)}
+		})
 }
 
 // SequenceLogProbs returns the masked sum of token log-probabilities of each row:

@@ -9,9 +9,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
 // Logits runs the decoder on a batch of token ids and returns next-token logits:
@@ -25,7 +24,7 @@ import (
 //	for each layer:
 //	    x = x + Attention(RMSNorm(x))             causal multi-head attention, RoPE on q and k
 //	                                              (pos.RoPE), see below
-//	    h = RMSNorm(x)                            norm.RMSNorm
+//	    h = RMSNorm(x)                            norm.RMSNorm's variables (see rmsNorm)
 //	    x = x + W_down (SiLU(W_gate h) * W_up h)  dense (layers.Dense's variables), Swish
 //	logits = W_out RMSNorm(x)
 //
@@ -43,9 +42,10 @@ import (
 //
 // It is written for the layout the Go backend multiplies without transposes: q, k and v are
 // [B, H, T, D], so that both products contract a trailing axis with (B, H) as leading batch
-// axes. The gate and up projections of the MLP share one [E, 2F] matmul. The projections and
-// the attention core have hand-written gradients (see [dense] and [attend]) that avoid
-// transposing large tensors.
+// axes. The gate and up projections of the MLP share one [E, 2F] weight variable. The
+// projections, the attention core, SwiGLU and RMSNorm have hand-written gradients (see
+// [dense], [attend], [swiGLU] and rmsNorm) that avoid transposing large tensors and the
+// backend's slow broadcasts and reductions.
 //
 // Variables live under scope: token_embed, layer_<i>/{attn_norm, attn/qkv, attn/output,
 // mlp_norm, mlp_gate_up, mlp_down}, final_norm and output. Calling Logits again with the same
@@ -57,7 +57,7 @@ func (c Config) Logits(scope *model.Scope, tokens *Node) *Node {
 	c = c.checked("Logits", tokens)
 	seqLen := tokens.Shape().Dim(1)
 	positions := Iota(tokens.Graph(), shapes.Make(dtypes.Int32, 1, seqLen), 1)
-	causal := causalBias(tokens.Graph(), seqLen)
+	causal := causalBias(tokens.Graph(), tokens.Shape().Dim(0), c.NumHeads, seqLen)
 	return c.decoder(scope, tokens, positions, func(_ int, q, k, v *Node) *Node {
 		return attend(q, k, v, causal)
 	})
@@ -99,25 +99,39 @@ func (c Config) decoder(scope *model.Scope, tokens, positions *Node, attendFn at
 		ls := scope.At("layer_%d", i)
 
 		h := c.rmsNorm(ls.At("attn_norm"), x)
-		// [B, S, 3, H, D] -> [3, B, H, S, D]: one transpose gives q, k and v their layout.
-		qkv := dense(ls.At("attn").At("qkv"), h, 3, heads, headDim)
-		qkv = TransposeAllAxes(qkv, 2, 0, 3, 1, 4)
-		q, k, v := Squeeze(SliceAxis(qkv, 0, AxisElem(0)), 0),
-			Squeeze(SliceAxis(qkv, 0, AxisElem(1)), 0), Squeeze(SliceAxis(qkv, 0, AxisElem(2)), 0)
+		// q, k and v multiply thirds of the fused [E, 3E] weights (slicing the weights, not the
+		// activations), each [B, S, H, D] transposed to [B, H, S, D].
+		qkv := denseWeights(ls.At("attn").At("qkv"), h, 3*c.EmbedDim)
+		hT := transposeRows(h)
+		project := func(j int) *Node {
+			w := Slice(qkv, AxisRange(), AxisRange(j*c.EmbedDim, (j+1)*c.EmbedDim))
+			return TransposeAllAxes(matmul(h, hT, w, heads, headDim), 0, 2, 1, 3)
+		}
+		q, k, v := project(0), project(1), project(2)
 		q, k = rope.Encode(q), rope.Encode(k)
 		heads := attendFn(i, q, k, v)
 		heads = Reshape(TransposeAllAxes(heads, 0, 2, 1, 3), batch, seqLen, c.EmbedDim)
 		x = Add(x, dense(ls.At("attn").At("output"), heads, c.EmbedDim))
 
 		h = c.rmsNorm(ls.At("mlp_norm"), x)
-		gateUp := dense(ls.At("mlp_gate_up"), h, 2, c.FFNDim)
-		gate := Squeeze(SliceAxis(gateUp, -2, AxisElem(0)), -2)
-		up := Squeeze(SliceAxis(gateUp, -2, AxisElem(1)), -2)
-		mlp := dense(ls.At("mlp_down"), Mul(activation.Swish(gate), up), c.EmbedDim)
+		// The gate and up halves of the [E, 2F] weights are multiplied separately, so that
+		// slicing (and its gradient, padding) touches the weights, not the activations.
+		gateUp := denseWeights(ls.At("mlp_gate_up"), h, 2*c.FFNDim)
+		hT = transposeRows(h)
+		gate := matmul(h, hT, Slice(gateUp, AxisRange(), AxisRange(0, c.FFNDim)))
+		up := matmul(h, hT, Slice(gateUp, AxisRange(), AxisRange(c.FFNDim, 2*c.FFNDim)))
+		mlp := dense(ls.At("mlp_down"), swiGLU(gate, up), c.EmbedDim)
 		x = Add(x, mlp)
 	}
 	x = c.rmsNorm(scope.At("final_norm"), x)
 	return dense(scope.At("output"), x, c.VocabSize)
+}
+
+// transposeRows returns x [..., E] as [E, N], N the product of the leading axes: the
+// transposed input that the weight gradients of several products of x share (see [matmul]).
+func transposeRows(x *Node) *Node {
+	width := x.Shape().Dim(-1)
+	return Transpose(Reshape(x, x.Shape().Size()/width, width), 0, 1)
 }
 
 // rope returns the rotary position embedding for positions [P, S] (P = 1 or B), for q and k
@@ -206,15 +220,62 @@ func rotateHalf(g *Graph, dim int) *Node {
 // produce Inf - Inf.
 const maskedScore = -1e30
 
-// causalBias returns the [1, 1, S, S] additive causal mask: 0 where key <= query, maskedScore
-// elsewhere.
-func causalBias(g *Graph, seqLen int) *Node {
+// causalBias returns the additive causal mask broadcast to [B, H, S, S], the shape of the
+// attention scores: 0 where key <= query, maskedScore elsewhere. It is built once per graph and
+// shared by the layers, as the outer product of B*H ones with the [S, S] mask (exact: each
+// entry is one product by 1), the fastest broadcast of the Go backend; the scores then add it
+// without implicit broadcasting.
+func causalBias(g *Graph, batch, heads, seqLen int) *Node {
 	bias := Where(LowerTriangular(g, seqLen),
 		Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedScore))
-	return Reshape(bias, 1, 1, seqLen, seqLen)
+	ones := Ones(g, shapes.Make(dtypes.Float32, batch*heads, 1))
+	full := DotGeneral(ones, []int{1}, nil, Reshape(bias, 1, seqLen*seqLen), []int{0}, nil)
+	return Reshape(full, batch, heads, seqLen, seqLen)
 }
 
-// rmsNorm normalizes the last axis of x: x / sqrt(mean(x^2) + eps) * g, g learned, init 1.
+// rmsNorm is norm.RMSNorm over the last axis (same variable: scope.In("rms_norm")/"scale",
+// shape [E], initialised to 1) with a hand-written gradient. For each row x of E features,
+// with g the scale and v = dL/dy:
+//
+//	r = 1 / sqrt(sum_i x_i^2 / E + eps),   w = r g,   y = x * w     (= x / sqrt(...) * g)
+//	dx = v * w - x * (r^2 mean(v * y))                (= r (v g - xhat mean(v g xhat)), xhat = r x)
+//	dg = sum over rows of r (v * x)
+//
+// For the Go backend every broadcast and reduction here is a product: the row sums are batched
+// dot products, the per-row factors r g and r^2 mean(v * y) are outer products with one
+// contracted axis of size 1, and dg contracts the rows with r. None of them broadcasts or
+// reduces element by element.
 func (c Config) rmsNorm(scope *model.Scope, x *Node) *Node {
-	return norm.RMSNorm(scope, x).WithEpsilon(c.NormEpsilon).Done()
+	scope = scope.In("rms_norm")
+	g := x.Graph()
+	dims := x.Shape().Dimensions
+	width := dims[len(dims)-1]
+	rows := x.Shape().Size() / width
+	scaleVar := scope.WithInitializer(initializer.One).
+		VariableWithShape("scale", shapes.Make(x.DType(), width))
+
+	rowSums := func(a, b *Node) *Node { // [N, E], [N, E] -> [N]
+		return DotGeneral(a, []int{1}, []int{0}, b, []int{1}, []int{0})
+	}
+	outer := func(a, b *Node) *Node { // [N], [E] -> [N, E]
+		return DotGeneral(Reshape(a, rows, 1), []int{1}, nil, Reshape(b, 1, width), []int{0}, nil)
+	}
+	var r, w, y *Node
+	y = withVJP([]*Node{Reshape(x, rows, width), scaleVar.NodeValue(g)},
+		func(ids []*Node) *Node {
+			x2 := ids[0]
+			meanSquare := DivScalar(rowSums(x2, x2), float64(width))
+			r = Inverse(Sqrt(AddScalar(meanSquare, c.NormEpsilon)))
+			w = outer(r, ids[1])
+			y = Mul(x2, w)
+			return y
+		},
+		func(ids []*Node, v *Node) []*Node {
+			x2 := ids[0]
+			coef := Mul(Square(r), DivScalar(rowSums(v, y), float64(width)))
+			dx := Sub(Mul(v, w), Mul(x2, outer(coef, Ones(g, shapes.Make(x.DType(), width)))))
+			dg := DotGeneral(Reshape(r, 1, rows), []int{1}, nil, Mul(v, x2), []int{0}, nil)
+			return []*Node{dx, Reshape(dg, width)}
+		})
+	return Reshape(y, dims...)
 }

@@ -10,7 +10,9 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/layers/attention/pos"
+	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -57,7 +59,7 @@ func TestAttendGradient(t *testing.T) {
 		name string
 		bias func(g *Graph) *Node
 	}{
-		{"causal", func(g *Graph) *Node { return causalBias(g, seqLen) }},
+		{"causal", func(g *Graph) *Node { return causalBias(g, batch, heads, seqLen) }},
 		{"per-row", func(g *Graph) *Node {
 			return Const(g, tensors.FromFlatDataAndDimensions(rowBias, batch, 1, 1, seqLen))
 		}},
@@ -144,6 +146,92 @@ func TestRopeGradient(t *testing.T) {
 			if d := maxAbsDiff(got[i], want[i]); d > 1e-6 {
 				t.Errorf("P = %d: %s differs from pos.RoPE's by %g", rows, name, d)
 			}
+		}
+	}
+}
+
+// TestRMSNormGradient compares rmsNorm with norm.RMSNorm under the same scale (random rather
+// than the initial ones, so that the scale's part of the gradient is exercised): values and
+// gradients with respect to the input and the scale, with the loss sum(y * r). Tolerance
+// 1e-5: rows of 8 features of size 1.
+func TestRMSNormGradient(t *testing.T) {
+	c := Config{NormEpsilon: 1e-5}
+	x, r, gain := randomTensor(9, 2, 3, 8), randomTensor(10, 2, 3, 8), randomTensor(11, 8)
+	run := func(fn func(*model.Scope, *Node) *Node) []*tensors.Tensor {
+		store := model.NewStore()
+		scale, err := store.Scope("/rms_norm").CreateVariable("scale", gain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return model.MustExecOnceN(testBackend(), store,
+			func(scope *model.Scope, x, r *Node) []*Node {
+				y := fn(scope, x)
+				loss := ReduceAllSum(Mul(y, r))
+				return append([]*Node{y}, Gradient(loss, x, scale.NodeValue(x.Graph()))...)
+			}, x, r)
+	}
+	got := run(c.rmsNorm)
+	want := run(func(s *model.Scope, x *Node) *Node {
+		return norm.RMSNorm(s, x).WithEpsilon(c.NormEpsilon).Done()
+	})
+	for i, name := range []string{"y", "dx", "dscale"} {
+		if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s differs from norm.RMSNorm's by %g", name, d)
+		}
+	}
+}
+
+// TestTokenLogProbsGradient compares TokenLogProbs (fused softmax, hand-written gradient) with
+// GoMLX's automatic gradient of the plain formula, LogSoftmax then a Gather of the targets,
+// on logits spread over [-4, 4), with the loss sum(out * r). Tolerance 1e-5: log-probs of
+// size about log V = 2 and gradients of size 1, in float32.
+func TestTokenLogProbsGradient(t *testing.T) {
+	const batch, seqLen, vocab = 2, 5, 7
+	plain := func(logits, tokens *Node) *Node {
+		logp := LogSoftmax(Slice(logits, AxisRange(), AxisRangeFromStart(seqLen-1), AxisRange()))
+		g := logits.Graph()
+		iotaShape := shapes.Make(dtypes.Int32, batch, seqLen-1, 1)
+		indices := Concatenate([]*Node{Iota(g, iotaShape, 0), Iota(g, iotaShape, 1),
+			InsertAxes(Slice(tokens, AxisRange(), AxisRangeToEnd(1)), -1)}, -1)
+		return Gather(logp, indices)
+	}
+	tokens := make([]int32, batch*seqLen)
+	for i := range tokens {
+		tokens[i] = int32((5*i + 3) % vocab)
+	}
+	run := func(fn func(logits, tokens *Node) *Node) []*tensors.Tensor {
+		return MustExecOnceN(testBackend(), func(logits, tokens, r *Node) []*Node {
+			logits = MulScalar(logits, 4)
+			out := fn(logits, tokens)
+			return []*Node{out, Gradient(ReduceAllSum(Mul(out, r)), logits)[0]}
+		}, randomTensor(12, batch, seqLen, vocab),
+			tensors.FromFlatDataAndDimensions(tokens, batch, seqLen),
+			randomTensor(13, batch, seqLen-1))
+	}
+	got, want := run(TokenLogProbs), run(plain)
+	for i, name := range []string{"log-probs", "d/dlogits"} {
+		if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s differ from autodiff's by %g", name, d)
+		}
+	}
+}
+
+// TestSwiGLUGradient compares swiGLU's values and hand-written gradients with GoMLX's
+// automatic gradient of activation.Swish(gate) * up, on inputs in [-4, 4), with the loss
+// sum(out * r). Tolerance 1e-5: values and gradients of size up to about 20, in float32.
+func TestSwiGLUGradient(t *testing.T) {
+	run := func(fn func(gate, up *Node) *Node) []*tensors.Tensor {
+		return MustExecOnceN(testBackend(), func(gate, up, r *Node) []*Node {
+			gate, up = MulScalar(gate, 4), MulScalar(up, 4)
+			out := fn(gate, up)
+			return append([]*Node{out}, Gradient(ReduceAllSum(Mul(out, r)), gate, up)...)
+		}, randomTensor(14, 3, 4, 5), randomTensor(15, 3, 4, 5), randomTensor(16, 3, 4, 5))
+	}
+	got := run(swiGLU)
+	want := run(func(gate, up *Node) *Node { return Mul(activation.Swish(gate), up) })
+	for i, name := range []string{"out", "dgate", "dup"} {
+		if d := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("%s differs from autodiff's by %g", name, d)
 		}
 	}
 }
