@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/poprlhf/sandbox/popkit/dpo"
 	"github.com/poprlhf/sandbox/popkit/policy"
@@ -141,40 +142,14 @@ func (c Config) Normalized() Config {
 	return c
 }
 
-// merge returns base with every non-zero field of over copied onto it.
+// merge returns base with every non-zero field of over copied onto it (a struct field such
+// as Policy counts as set when any of its fields is, and is then copied whole).
 func merge(base, over train.Config) train.Config {
-	if over.Policy != (policy.Config{}) {
-		base.Policy = over.Policy
-	}
-	if over.Limits != (policy.Limits{}) {
-		base.Limits = over.Limits
-	}
-	if over.BatchSize != 0 {
-		base.BatchSize = over.BatchSize
-	}
-	if over.SFTSteps != 0 {
-		base.SFTSteps = over.SFTSteps
-	}
-	if over.SFTLearningRate != 0 {
-		base.SFTLearningRate = over.SFTLearningRate
-	}
-	if over.PreferenceSteps != 0 {
-		base.PreferenceSteps = over.PreferenceSteps
-	}
-	if over.PreferenceLearningRate != 0 {
-		base.PreferenceLearningRate = over.PreferenceLearningRate
-	}
-	if over.DPO != (dpo.Config{}) {
-		base.DPO = over.DPO
-	}
-	if over.Progress != nil {
-		base.Progress = over.Progress
-	}
-	if over.EvalEvery != 0 {
-		base.EvalEvery = over.EvalEvery
-	}
-	if over.OnEval != nil {
-		base.OnEval = over.OnEval
+	b, o := reflect.ValueOf(&base).Elem(), reflect.ValueOf(over)
+	for i := range o.NumField() {
+		if !o.Field(i).IsZero() {
+			b.Field(i).Set(o.Field(i))
+		}
 	}
 	return base
 }

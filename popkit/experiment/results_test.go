@@ -133,6 +133,16 @@ func TestConfigPresetsAndOverrides(t *testing.T) {
 	if full.Train.SFTSteps != train.DefaultSFTSteps {
 		t.Errorf("full preset SFT steps %d, want %d", full.Train.SFTSteps, train.DefaultSFTSteps)
 	}
+	// Every field set on Train survives the preset, however it was added to train.Config:
+	// DataParallel, Seed, Checkpoint and Network among them.
+	over := train.Config{DataParallel: 2, Seed: 9, SFTSteps: 3,
+		Checkpoint: train.Checkpoint{Dir: "ckpt", Every: 5},
+		Network:    train.PretrainedNetwork(nil)}
+	m := Config{Quick: true, Train: over}.Normalized().Train
+	if m.DataParallel != 2 || m.Seed != 9 || m.SFTSteps != 3 || m.Checkpoint != over.Checkpoint ||
+		m.Network == nil || m.PreferenceSteps != q.PreferenceSteps {
+		t.Errorf("overrides %+v gave %+v", over, m)
+	}
 	for _, bad := range []Config{{TestFraction: 1.5}, {Seeds: -1}, {Level: 2}} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v: no error", bad)
