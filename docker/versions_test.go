@@ -36,7 +36,7 @@ func TestDockerfilesPinTheRepositoryVersions(t *testing.T) {
 	goVersion := match(t, "go.mod", gomod, `(?m)^go (\S+)$`)
 	goimports := match(t, ".ci/run", ci, `(?m)^readonly GOIMPORTS_VERSION=(\S+)$`)
 	if !regexp.MustCompile(`(?m)^tool github.com/janpfeifer/gonb$`).MatchString(gomod) {
-		t.Fatal("go.mod has no tool line for GoNB, which the images install with go tool gonb")
+		t.Fatal("go.mod has no tool line for GoNB, which popkit kernel install builds")
 	}
 
 	for _, tc := range []struct {
@@ -54,7 +54,7 @@ func TestDockerfilesPinTheRepositoryVersions(t *testing.T) {
 		}
 		for _, want := range []string{
 			"GOEXPERIMENT=simd", "GOMLX_BACKEND=" + tc.backend, "GODEBUG=cpu.fma=off",
-			"go tool gonb --install",
+			"popkit kernel install",
 		} {
 			if !strings.Contains(df, want) {
 				t.Errorf("%s lacks %q", tc.file, want)

@@ -72,6 +72,8 @@ func kernelCommandWith(args []string, stdout, stderr io.Writer, build buildFunc)
 		"working directory)")
 	dataDir := fs.String("jupyter-data", "", "Jupyter's data folder (default: "+
 		"$JUPYTER_DATA_DIR, else the user's, e.g. ~/.local/share/jupyter)")
+	backendConfig := fs.String("backend", kernelEnv["GOMLX_BACKEND"], "GOMLX_BACKEND of the "+
+		"kernel's cells (e.g. xla:cuda on a GPU machine, after popkit xla install)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -107,6 +109,7 @@ func kernelCommandWith(args []string, stdout, stderr io.Writer, build buildFunc)
 	for k, v := range kernelEnv {
 		env[k] = v
 	}
+	env["GOMLX_BACKEND"] = *backendConfig
 	spec := kernelSpec{
 		Argv:          []string{binary, "--kernel", "{connection_file}", "--go_work=" + checkout},
 		DisplayName:   "Go (" + *name + ")",

@@ -65,10 +65,22 @@ func TestKernelInstallWritesSpec(t *testing.T) {
 		t.Errorf("output does not name the linked checkout:\n%s", stdout.String())
 	}
 
-	// A second install (after moving the checkout, say) replaces the spec in place.
-	args = append(args, "--name", "popkit")
+	// A second install (after moving the checkout, say) replaces the spec in place; --backend
+	// sets the cells' backend (a GPU image's).
+	args = append(args, "--name", "popkit", "--backend", "xla:cuda,preallocate=false")
 	if err := kernelCommandWith(args, io.Discard, io.Discard, fakeBuild(&built)); err != nil {
 		t.Fatalf("second install: %v", err)
+	}
+	raw, err = os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec = kernelSpec{}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if got := spec.Env["GOMLX_BACKEND"]; got != "xla:cuda,preallocate=false" {
+		t.Errorf("--backend: kernel's GOMLX_BACKEND = %q", got)
 	}
 }
 
