@@ -16,7 +16,7 @@ import (
 
 // benchUsage heads the help of "popkit bench"; the flags follow it.
 const benchUsage = `Usage:
-  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N]
+  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N] [--seq N]
 
 A development tool: measures the reference (SFT) and preference training steps at the
 default sizes (tokens per second), the model's FLOPs per step and its share of an N x N
@@ -73,7 +73,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var err error
 	if *config == "" {
 		b, err = backend.New()
-		if !strings.HasPrefix(backend.Describe(b), "xla") {
+		if err == nil && !strings.HasPrefix(backend.Describe(b), "xla") {
 			o.Others = []string{"xla:cpu"}
 		}
 	} else {
