@@ -149,6 +149,27 @@ func TestFetchRaw(t *testing.T) {
 		if !bytes.Equal(raw, other) {
 			t.Error("raw download missing or different under raw/")
 		}
+		checkWritten(t, dir, hub.RawPairsFile, hub.ManifestName)
+	}
+}
+
+// checkWritten checks that each named file in dir is readable by everyone (0644) and that
+// dir holds no temporary file left by an atomic write.
+func checkWritten(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+		} else if info.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want -rw-r--r--", name, info.Mode().Perm())
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left in %s", e.Name(), dir)
+		}
 	}
 }
 
