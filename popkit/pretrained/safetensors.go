@@ -65,11 +65,17 @@ func readSafetensors(path string) (map[string][]float32, map[string][]int, error
 		if err := json.Unmarshal(raw[name], &ti); err != nil {
 			return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: %w", path, name, err)
 		}
+		// count stays <= dataLen (each value takes at least one byte), so neither the
+		// product nor count*size below can overflow whatever the header claims.
 		count := int64(1)
 		for _, d := range ti.Shape {
 			if d < 0 {
 				return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: negative dimension in "+
 					"shape %v", path, name, ti.Shape)
+			}
+			if d > 0 && count > dataLen/int64(d) {
+				return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: shape %v holds more "+
+					"values than the %d data bytes", path, name, ti.Shape, dataLen)
 			}
 			count *= int64(d)
 		}
