@@ -1,6 +1,7 @@
 package pretrained
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -45,4 +46,54 @@ func TestReadSafetensorsErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeSafetensors checks that decodeSafetensors never panics, that every error starts
+// with the package and the file name, and that every tensor it returns has as many values as
+// its shape implies.
+func FuzzDecodeSafetensors(f *testing.F) {
+	f32 := binary.LittleEndian.AppendUint32(nil, 0x3f800000) // 1.0
+	for _, s := range [][]byte{
+		safetensorsFile(`{"__metadata__":{"format":"pt"},`+
+			`"model.norm.weight":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},`+
+			`"lm_head.weight":{"dtype":"BF16","shape":[1,2],"data_offsets":[8,12]}}`,
+			append(append(f32, f32...), 0x80, 0x3f, 0x00, 0xc0)),
+		safetensorsFile(`{"a":{"dtype":"F16","shape":[2,1],"data_offsets":[0,4]},`+
+			`"b":{"dtype":"F32","shape":[],"data_offsets":[4,8]},`+
+			`"c":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]}}`,
+			append([]byte{0x00, 0x3c, 0x00, 0x7c}, f32...)),
+		safetensorsFile(`{"w":{"dtype":"F32","shape":[4294967296,4294967296],`+
+			`"data_offsets":[0,0]}}`, nil),
+		safetensorsFile(`{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)),
+		safetensorsFile(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}`, f32),
+		safetensorsFile(`{"w":[1,2]}`, nil),
+		safetensorsFile(`not json`, nil),
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		{1, 2, 3},
+		nil,
+	} {
+		f.Add(s)
+	}
+	const path = "dir/model.safetensors"
+	f.Fuzz(func(t *testing.T, data []byte) {
+		values, shapes, err := decodeSafetensors(bytes.NewReader(data), int64(len(data)), path)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "pretrained: "+path+": ") {
+				t.Fatalf("error %q does not start with the file name", err)
+			}
+			return
+		}
+		if len(values) != len(shapes) {
+			t.Fatalf("%d tensors with %d shapes", len(values), len(shapes))
+		}
+		for name, v := range values {
+			count := 1
+			for _, d := range shapes[name] {
+				count *= d
+			}
+			if len(v) != count {
+				t.Fatalf("tensor %q: %d values for shape %v", name, len(v), shapes[name])
+			}
+		}
+	})
 }
