@@ -61,7 +61,9 @@ const (
 // (dpo.Config.Offsets with cfg.Train.DPO) over the seed's training pairs of data
 // (MetricOffsetMean) and over its weak and strong thirds by rating gap (the tertile buckets
 // of the evaluation), with DPO-PoP's margins inferred from labels drawn as the runner draws
-// them for that seed (cfg.PoP, cfg.Strategy, cfg.Fit). Nothing is trained.
+// them for that seed (cfg.PoP, cfg.Strategy, cfg.Fit). Nothing is trained. A seed whose
+// training pairs have no weak (or no strong) pair, which happens when most rating gaps are
+// equal, has no MetricOffsetWeak (or MetricOffsetStrong) row rather than a NaN one.
 func OffsetSummary(cfg Config, data Data, methods []dpo.Method) (*Results, error) {
 	cfg = cfg.Normalized()
 	if err := cfg.Validate(); err != nil {
@@ -96,11 +98,15 @@ func OffsetSummary(cfg Config, data Data, methods []dpo.Method) (*Results, error
 				}
 			}
 			out.Add(Row{Method: m.String(), Metric: MetricOffsetMean, Seed: seed,
-				Value: stat.Mean(offsets, nil)},
-				Row{Method: m.String(), Metric: MetricOffsetWeak, Seed: seed,
-					Value: sum[0] / float64(n[0])},
-				Row{Method: m.String(), Metric: MetricOffsetStrong, Seed: seed,
+				Value: stat.Mean(offsets, nil)})
+			if n[0] > 0 {
+				out.Add(Row{Method: m.String(), Metric: MetricOffsetWeak, Seed: seed,
+					Value: sum[0] / float64(n[0])})
+			}
+			if n[2] > 0 {
+				out.Add(Row{Method: m.String(), Metric: MetricOffsetStrong, Seed: seed,
 					Value: sum[2] / float64(n[2])})
+			}
 		}
 	}
 	return out, nil
