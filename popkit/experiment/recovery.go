@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -29,8 +28,7 @@ func MarginRecovery(gt []float64, variants []Variant, fit pop.FitConfig, seeds i
 	scale := pop.ScaleOf(gt)
 	for _, v := range variants {
 		for seed := range seeds {
-			rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // the runner's stream "pop"
-			sample, err := pop.Draw(gt, v.Strategy, v.PoP, fit, rng)
+			sample, err := pop.Draw(gt, v.Strategy, v.PoP, fit, popStream(seed))
 			if err != nil {
 				return nil, fmt.Errorf("experiment: variant %q: %w", v.Name, err)
 			}
