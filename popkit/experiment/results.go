@@ -156,7 +156,8 @@ func (r *Results) Summarize(level float64) []SummaryRow {
 	}
 	out := make([]SummaryRow, len(order))
 	for i, k := range order {
-		out[i] = SummaryRow{Method: k.method, Metric: k.metric, Summary: eval.Interval(values[k], level)}
+		out[i] = SummaryRow{Method: k.method, Metric: k.metric,
+			Summary: eval.Interval(values[k], level)}
 	}
 	return out
 }

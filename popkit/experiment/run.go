@@ -398,9 +398,9 @@ func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *
 		var learned []float64 // margins learned while training (joint inference)
 		if joint {
 			var report train.JointReport
-			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
-				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
-				atc)
+			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs,
+				sample.Comparisons, pop.ScaleOf(gt),
+				train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge}, atc)
 			learned = report.Margins
 			if learned == nil {
 				learned = report.Averaged

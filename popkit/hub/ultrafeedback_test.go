@@ -39,7 +39,8 @@ func TestFetchBinarized(t *testing.T) {
 	if got := strings.Join(paths, " "); got != want {
 		t.Errorf("fetched %s\nwant    %s (the sft split and README left alone)", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "train_sft-00000-of-00001.parquet")); err == nil {
+	sft := filepath.Join(dir, "data", "train_sft-00000-of-00001.parquet")
+	if _, err := os.Stat(sft); err == nil {
 		t.Error("the train_sft shard was downloaded")
 	}
 
@@ -77,11 +78,14 @@ func rawRecord(t *testing.T) []byte {
 	t.Helper()
 	line, err := hubtest.RawLine("Say hi.",
 		// mean (5+5+4)/3 = 4.6667 (N/A left out); overall 9
-		hubtest.RawCompletion{Response: "Hi!", Overall: 9, Ratings: [4]string{"5", "5", "4", "N/A"}},
+		hubtest.RawCompletion{Response: "Hi!", Overall: 9,
+			Ratings: [4]string{"5", "5", "4", "N/A"}},
 		// mean 2; overall 10: the upstream defect (a low-rated completion scored 10)
-		hubtest.RawCompletion{Response: "Bye.", Overall: 10, Ratings: [4]string{"2", "2", "2", "2"}},
+		hubtest.RawCompletion{Response: "Bye.", Overall: 10,
+			Ratings: [4]string{"2", "2", "2", "2"}},
 		// mean (3+4+3+4)/4 = 3.5; overall 7
-		hubtest.RawCompletion{Response: "Hello.", Overall: 7, Ratings: [4]string{"3", "4", "3", "4"}},
+		hubtest.RawCompletion{Response: "Hello.", Overall: 7,
+			Ratings: [4]string{"3", "4", "3", "4"}},
 		// no rating: unscored by the mean; overall 6
 		hubtest.RawCompletion{Response: "...", Overall: 6,
 			Ratings: [4]string{"N/A", "N/A", "N/A", "N/A"}})

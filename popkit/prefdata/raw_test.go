@@ -187,7 +187,8 @@ func TestSplitFiles(t *testing.T) {
 		t.Errorf("train files %s, want %s", got, want)
 	}
 	test, _ := prefdata.SplitFiles(dir, prefdata.TestSplit)
-	if got, want := rel(test), "data/test_prefs-00000.jsonl data/test_prefs-00001.jsonl"; got != want {
+	want = "data/test_prefs-00000.jsonl data/test_prefs-00001.jsonl"
+	if got := rel(test); got != want {
 		t.Errorf("test files %s, want %s (only the _prefs files once some exist)", got, want)
 	}
 	pairs, err := prefdata.ReadFile(dir)
