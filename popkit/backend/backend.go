@@ -26,9 +26,10 @@ const (
 	optParallel   = "ops_parallel"
 )
 
-// configs remembers the configuration each backend returned by [New] was built from, for
-// [Describe]. Keys are compute.Backend values (comparable pointers); values are strings.
-// Entries are never removed: backends live as long as the program, and New is called rarely.
+// configs remembers the configuration each backend returned by [New] or [NewWithConfig] was
+// built from, for [Describe]. Keys are compute.Backend values (comparable pointers); values
+// are strings. Entries are never removed: backends live as long as the program, and are
+// created rarely.
 var configs sync.Map
 
 // New returns a compute backend configured by $GOMLX_BACKEND (compute.ConfigEnvVar) when that
@@ -40,29 +41,41 @@ var configs sync.Map
 // [SlowExp] is true. An unknown backend name or an invalid option is returned as an error
 // naming the variable.
 func New() (compute.Backend, error) {
-	config, source := SafeDefault, "default"
 	if env := os.Getenv(compute.ConfigEnvVar); env != "" {
-		config, source = env, "$"+compute.ConfigEnvVar
+		return create(env, "$"+compute.ConfigEnvVar)
 	}
-	warn(config)
+	return create(SafeDefault, "default")
+}
 
-	b, err := newWithConfig(config)
+// NewWithConfig returns the compute backend of config, a $GOMLX_BACKEND-style configuration
+// such as "go:ops_sequential" or "xla:cuda". It logs the same warnings as [New], and [Describe]
+// reports config for the result. compute.NewWithConfig panics for an unknown backend name;
+// NewWithConfig returns that, like any other failure, as an error naming config and the
+// registered backends.
+func NewWithConfig(config string) (compute.Backend, error) {
+	return create(config, "")
+}
+
+// create implements [New] and [NewWithConfig]; source, when not empty, says where config came
+// from in the error message.
+func create(config, source string) (b compute.Backend, err error) {
+	warn(config)
+	from := ""
+	if source != "" {
+		from = " (from " + source + ")"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("backend: creating backend %q%s: %v (registered backends: %s)",
+				config, from, r, strings.Join(compute.List(), ", "))
+		}
+	}()
+	b, err = compute.NewWithConfig(config)
 	if err != nil {
-		return nil, fmt.Errorf("backend: creating backend %q (from %s): %w", config, source, err)
+		return nil, fmt.Errorf("backend: creating backend %q%s: %w", config, from, err)
 	}
 	configs.Store(b, config)
 	return b, nil
-}
-
-// newWithConfig calls compute.NewWithConfig, which panics for unknown backend names, and turns
-// such a panic into an error.
-func newWithConfig(config string) (b compute.Backend, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v (registered backends: %s)", r, strings.Join(compute.List(), ", "))
-		}
-	}()
-	return compute.NewWithConfig(config)
 }
 
 // warn logs the warnings [New] documents for config.
@@ -125,9 +138,9 @@ const FixGODEBUG = "cpu.fma=off"
 func SlowExp() bool { return slowExp() }
 
 // Describe returns a short description of b for run metadata: the configuration string it was
-// created from (when [New] created it; otherwise the backend's name) followed, for the Go
-// backend, by the build mode: "(simd)", "(simd, slow exp)" when [SlowExp] is true, or
-// "(no simd)". For example "go:ops_sequential (simd)" or "xla:cpu".
+// created from (when [New] or [NewWithConfig] created it; otherwise the backend's name)
+// followed, for the Go backend, by the build mode: "(simd)", "(simd, slow exp)" when
+// [SlowExp] is true, or "(no simd)". For example "go:ops_sequential (simd)" or "xla:cpu".
 func Describe(b compute.Backend) string {
 	desc := b.String()
 	if config, ok := configs.Load(b); ok {

@@ -203,6 +203,33 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
+func TestNewWithConfig(t *testing.T) {
+	captureWarnings(t)
+	b, err := NewWithConfig("go:ops_sequential,parallelism=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	if got, want := Describe(b), "go:ops_sequential,parallelism=1 "+buildMode(); got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+
+	// An unknown name panics inside compute.NewWithConfig; here it is an error that names the
+	// configuration and the registered backends.
+	b, err = NewWithConfig("nosuchbackend")
+	if err == nil {
+		t.Fatalf("NewWithConfig(\"nosuchbackend\") = %v, want an error", b)
+	}
+	for _, w := range []string{`"nosuchbackend"`, "registered backends: ", "go"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "$"+compute.ConfigEnvVar) {
+		t.Errorf("error %q names $%s, which played no part", err, compute.ConfigEnvVar)
+	}
+}
+
 func TestOpsParallel(t *testing.T) {
 	tests := []struct {
 		options string

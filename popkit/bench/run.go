@@ -358,18 +358,20 @@ func (m *measurer) timeRefForward(reps int) (float64, error) {
 
 // otherBackend times the preference step of s on the backend configured by config and
 // returns its tokens per second; an error when the backend cannot be created (an XLA plugin
-// that is not installed is not downloaded).
+// that is not installed is not downloaded). A panic while building or running the step on
+// that backend is also returned as an error, so that an optional backend cannot end the
+// benchmark.
 func otherBackend(config string, s Setup, steps int) (tps float64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
 	noAutoInstall()
-	b, err := compute.NewWithConfig(config)
+	b, err := backend.NewWithConfig(config)
 	if err != nil {
 		return 0, err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("backend %q: %v", config, r)
+		}
+	}()
 	defer b.Finalize()
 	bt := s.makeBatch()
 	trainer := s.preferenceTrainer(b)

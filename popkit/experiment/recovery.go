@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -29,8 +28,7 @@ func MarginRecovery(gt []float64, variants []Variant, fit pop.FitConfig, seeds i
 	scale := pop.ScaleOf(gt)
 	for _, v := range variants {
 		for seed := range seeds {
-			rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // the runner's stream "pop"
-			sample, err := pop.Draw(gt, v.Strategy, v.PoP, fit, rng)
+			sample, err := pop.Draw(gt, v.Strategy, v.PoP, fit, popStream(seed))
 			if err != nil {
 				return nil, fmt.Errorf("experiment: variant %q: %w", v.Name, err)
 			}
@@ -61,7 +59,9 @@ const (
 // (dpo.Config.Offsets with cfg.Train.DPO) over the seed's training pairs of data
 // (MetricOffsetMean) and over its weak and strong thirds by rating gap (the tertile buckets
 // of the evaluation), with DPO-PoP's margins inferred from labels drawn as the runner draws
-// them for that seed (cfg.PoP, cfg.Strategy, cfg.Fit). Nothing is trained.
+// them for that seed (cfg.PoP, cfg.Strategy, cfg.Fit). Nothing is trained. A seed whose
+// training pairs have no weak (or no strong) pair, which happens when most rating gaps are
+// equal, has no MetricOffsetWeak (or MetricOffsetStrong) row rather than a NaN one.
 func OffsetSummary(cfg Config, data Data, methods []dpo.Method) (*Results, error) {
 	cfg = cfg.Normalized()
 	if err := cfg.Validate(); err != nil {
@@ -96,11 +96,15 @@ func OffsetSummary(cfg Config, data Data, methods []dpo.Method) (*Results, error
 				}
 			}
 			out.Add(Row{Method: m.String(), Metric: MetricOffsetMean, Seed: seed,
-				Value: stat.Mean(offsets, nil)},
-				Row{Method: m.String(), Metric: MetricOffsetWeak, Seed: seed,
-					Value: sum[0] / float64(n[0])},
-				Row{Method: m.String(), Metric: MetricOffsetStrong, Seed: seed,
+				Value: stat.Mean(offsets, nil)})
+			if n[0] > 0 {
+				out.Add(Row{Method: m.String(), Metric: MetricOffsetWeak, Seed: seed,
+					Value: sum[0] / float64(n[0])})
+			}
+			if n[2] > 0 {
+				out.Add(Row{Method: m.String(), Metric: MetricOffsetStrong, Seed: seed,
 					Value: sum[2] / float64(n[2])})
+			}
 		}
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"maps"
 	"math"
 	"testing"
 
@@ -75,5 +76,35 @@ func TestOffsetSummary(t *testing.T) {
 	}
 	if _, ok := mean["pop "+MetricOffsetMean]; !ok {
 		t.Error("no pop offsets")
+	}
+}
+
+// TestOffsetSummaryEmptyTertile checks that a seed with no strong pair gets no strong row
+// instead of a NaN one: with every rating gap equal, all pairs fall in the weak tertile.
+func TestOffsetSummaryEmptyTertile(t *testing.T) {
+	w, err := synth.Generate(synth.Config{Prompts: 60, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := WorldData(w, 4)
+	for i := range data.Train {
+		data.Train[i].ScoreChosen, data.Train[i].ScoreRejected = 2, 1
+	}
+	cfg := Config{Seeds: 2, Train: tinyTrain(1)}
+	res, err := OffsetSummary(cfg, data, []dpo.Method{dpo.DPO, dpo.Fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range res.Rows() {
+		if math.IsNaN(r.Value) {
+			t.Errorf("%s %s seed %d: NaN", r.Method, r.Metric, r.Seed)
+		}
+		count[r.Metric]++
+	}
+	// 2 methods x 2 seeds each for the mean and the weak tertile; no strong rows.
+	want := map[string]int{MetricOffsetMean: 4, MetricOffsetWeak: 4}
+	if !maps.Equal(count, want) {
+		t.Errorf("rows per metric %v, want %v", count, want)
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
+	"github.com/poprlhf/sandbox/popkit/atomicfile"
 	"github.com/poprlhf/sandbox/popkit/eval"
 )
 
@@ -156,7 +156,8 @@ func (r *Results) Summarize(level float64) []SummaryRow {
 	}
 	out := make([]SummaryRow, len(order))
 	for i, k := range order {
-		out[i] = SummaryRow{Method: k.method, Metric: k.metric, Summary: eval.Interval(values[k], level)}
+		out[i] = SummaryRow{Method: k.method, Metric: k.metric,
+			Summary: eval.Interval(values[k], level)}
 	}
 	return out
 }
@@ -218,43 +219,9 @@ func SummaryMarkdown(rows []SummaryRow, level float64) string {
 // formatFloat writes a float so that it reads back exactly; NaN is written "NaN".
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// WriteFileAtomic writes data to path through a temporary file in the same directory that is
-// synced and renamed over path, so a reader (or a run killed midway) sees the old file or the
-// new one, never a part. The file is readable by everyone and writable by its owner (0644), as
-// os.WriteFile would leave it under the usual umask, not 0600 as os.CreateTemp makes it.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Sync the directory too, so that the rename itself survives a power loss; some file
-	// systems cannot sync a directory, and the rename is atomic there all the same.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
+// WriteFileAtomic writes data to path with [atomicfile.Write]: a reader (or a run killed
+// midway) sees the old file or the new one, never a part, and the file has mode 0644.
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }
 
 // summaryHeader is the header of the files WriteSummaryCSV writes.
 var summaryHeader = []string{"method", "metric", "mean", "ci_low", "ci_high", "n"}

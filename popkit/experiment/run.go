@@ -398,9 +398,9 @@ func (r *Runner) runArms(ctx context.Context, cfg Config, labels *ownLabels, s *
 		var learned []float64 // margins learned while training (joint inference)
 		if joint {
 			var report train.JointReport
-			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs, sample.Comparisons,
-				pop.ScaleOf(gt), train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge},
-				atc)
+			policy, report, err = train.PreferenceJoint(ctx, r.Backend, ref, pairs,
+				sample.Comparisons, pop.ScaleOf(gt),
+				train.JointConfig{Inference: cfg.Inference, Ridge: cfg.Fit.Ridge}, atc)
 			learned = report.Margins
 			if learned == nil {
 				learned = report.Averaged
@@ -530,6 +530,13 @@ func (j *judge) evaluate(b compute.Backend, policy *train.Model) (eval.Generativ
 	return eval.EvaluateGenerations(j.rewards(gens), j.refReward, logp, refLogp, lengths)
 }
 
+// popStream returns the random stream from which the PoP labels of seed are drawn: PCG seeded
+// with the seed and 0x706f70 ("pop" in ASCII). [MarginRecovery] draws from it too, so that
+// for each seed it simulates the labels a run with the same PoP settings trains on.
+func popStream(seed int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), 0x706f70))
+}
+
 // samplePoP draws PoP labels from the ground-truth margins with the configured strategy and
 // fits Bradley-Terry margins to them, calibrated to the scale of the ground-truth margins. It
 // also returns the diagnostics rows of the sample and of the inferred margins.
@@ -541,9 +548,9 @@ func samplePoP(cfg Config, gt []float64, own *pop.Sample, buckets eval.Buckets, 
 	if own != nil {
 		sample = *own
 	} else {
-		rng := rand.New(rand.NewPCG(uint64(seed), 0x706f70)) // stream "pop"
 		var err error
-		if sample, err = pop.Draw(gt, cfg.Strategy, cfg.PoP, cfg.Fit, rng); err != nil {
+		sample, err = pop.Draw(gt, cfg.Strategy, cfg.PoP, cfg.Fit, popStream(seed))
+		if err != nil {
 			return pop.Sample{}, nil, nil, fmt.Errorf("experiment: simulating PoP labels: %w",
 				err)
 		}

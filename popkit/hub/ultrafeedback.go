@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/poprlhf/sandbox/popkit/atomicfile"
 	"github.com/poprlhf/sandbox/popkit/prefdata"
 )
 
@@ -172,8 +172,8 @@ func FetchUltraFeedback(ctx context.Context, c *Client, dir string, o UltraFeedb
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, ManifestName), append(b, '\n')); err != nil {
-		return nil, err
+	if err := atomicfile.Write(filepath.Join(dir, ManifestName), append(b, '\n')); err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
 	}
 	return m, nil
 }
@@ -196,37 +196,16 @@ func convertRaw(files []string, out string, o prefdata.RawOptions) (prefdata.Raw
 		total.Pairs += st.Pairs
 		total.Ties += st.Ties
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".pairs-*.jsonl")
+	f, err := atomicfile.Create(out)
 	if err != nil {
 		return total, fmt.Errorf("hub: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := prefdata.WriteJSONL(tmp, pairs); err != nil {
-		tmp.Close()
+	defer f.Abort() // a no-op after Commit
+	if err := prefdata.WriteJSONL(f, pairs); err != nil {
 		return total, err
 	}
-	if err := tmp.Close(); err != nil {
-		return total, fmt.Errorf("hub: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
+	if err := f.Commit(); err != nil {
 		return total, fmt.Errorf("hub: %w", err)
 	}
 	return total, nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it into place.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("hub: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("hub: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("hub: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -39,7 +39,8 @@ func TestFetchBinarized(t *testing.T) {
 	if got := strings.Join(paths, " "); got != want {
 		t.Errorf("fetched %s\nwant    %s (the sft split and README left alone)", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "train_sft-00000-of-00001.parquet")); err == nil {
+	sft := filepath.Join(dir, "data", "train_sft-00000-of-00001.parquet")
+	if _, err := os.Stat(sft); err == nil {
 		t.Error("the train_sft shard was downloaded")
 	}
 
@@ -77,11 +78,14 @@ func rawRecord(t *testing.T) []byte {
 	t.Helper()
 	line, err := hubtest.RawLine("Say hi.",
 		// mean (5+5+4)/3 = 4.6667 (N/A left out); overall 9
-		hubtest.RawCompletion{Response: "Hi!", Overall: 9, Ratings: [4]string{"5", "5", "4", "N/A"}},
+		hubtest.RawCompletion{Response: "Hi!", Overall: 9,
+			Ratings: [4]string{"5", "5", "4", "N/A"}},
 		// mean 2; overall 10: the upstream defect (a low-rated completion scored 10)
-		hubtest.RawCompletion{Response: "Bye.", Overall: 10, Ratings: [4]string{"2", "2", "2", "2"}},
+		hubtest.RawCompletion{Response: "Bye.", Overall: 10,
+			Ratings: [4]string{"2", "2", "2", "2"}},
 		// mean (3+4+3+4)/4 = 3.5; overall 7
-		hubtest.RawCompletion{Response: "Hello.", Overall: 7, Ratings: [4]string{"3", "4", "3", "4"}},
+		hubtest.RawCompletion{Response: "Hello.", Overall: 7,
+			Ratings: [4]string{"3", "4", "3", "4"}},
 		// no rating: unscored by the mean; overall 6
 		hubtest.RawCompletion{Response: "...", Overall: 6,
 			Ratings: [4]string{"N/A", "N/A", "N/A", "N/A"}})
@@ -148,6 +152,27 @@ func TestFetchRaw(t *testing.T) {
 		raw, _ := os.ReadFile(filepath.Join(dir, hub.RawDir, "sub", "sharegpt.jsonl"))
 		if !bytes.Equal(raw, other) {
 			t.Error("raw download missing or different under raw/")
+		}
+		checkWritten(t, dir, hub.RawPairsFile, hub.ManifestName)
+	}
+}
+
+// checkWritten checks that each named file in dir is readable by everyone (0644) and that
+// dir holds no temporary file left by an atomic write.
+func checkWritten(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+		} else if info.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want -rw-r--r--", name, info.Mode().Perm())
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left in %s", e.Name(), dir)
 		}
 	}
 }

@@ -87,3 +87,69 @@ func checkInvariants(t *testing.T, policy prefdata.EmptyPolicy, pairs []prefdata
 		}
 	}
 }
+
+// FuzzParseRaw checks that RawOptions.ParseRaw never panics under every score and pairing,
+// that every error is a *ParseError whose message starts with the file name, and that the
+// pairs it returns satisfy the invariants ParseJSONL's do (it keeps empty responses).
+func FuzzParseRaw(f *testing.F) {
+	seeds := []string{
+		rawLine,
+		rawLine + "\r\n\r\n" + rawLine + "\n",
+		"\xef\xbb\xbf" + rawLine,
+		// Shaped like openbmb/UltraFeedback's flan and sharegpt files, cut to two completions.
+		`{"source":"flan_v2_niv2","instruction":"In this task, translate \u00e9t\u00e9.",` +
+			`"models":["gpt-4","llama-2-7b-chat"],"correct_answers":["None"],` +
+			`"incorrect_answers":["None"],"completions":[{"annotations":{"helpfulness":` +
+			`{"Rating":"5","Rationale":"ok","Rationale For Rating":"r","Type":["1","2"]},` +
+			`"honesty":{"Rating":"N/A","Rationale":"n"},"instruction_following":` +
+			`{"Rating":"4","Rationale":"i"},"truthfulness":{"Rating":"5","Rationale":"t",` +
+			`"Rationale For Rating":"r","Type":["0"]}},"critique":"Good.","custom_system_prompt":` +
+			`"","fine-grained_score":4.6667,"model":"gpt-4","overall_score":8.5,` +
+			`"principle":"helpfulness","response":"summer"},{"annotations":{"helpfulness":` +
+			`{"Rating":"2"},"honesty":{"Rating":"3"},"instruction_following":{"Rating":"1"},` +
+			`"truthfulness":{"Rating":"2"}},"critique":"Wrong.","fine-grained_score":2,` +
+			`"model":"llama-2-7b-chat","overall_score":"4","principle":"honesty",` +
+			`"response":""}]}`,
+		`{"instruction":"Q","completions":[{"response":"a","overall_score":1,` +
+			`"annotations":{"honesty":[{"Rating":3}]}},{"response":"b","overall_score":1,` +
+			`"annotations":{"honesty":[{"Rating":"3"}]}}]}`,
+		`{"instruction":"Q","completions":[{"response":"a","overall_score":"N/A",` +
+			`"annotations":{}}]}`,
+		`{"instruction":"Q","completions":[{"response":"a","overall_score":"nan"}]}`,
+		`{"instruction":"Q","completions":[{"overall_score":1}]}`,
+		// Finite scores whose margin, or ratings whose sum, overflows.
+		`{"instruction":"Q","completions":[{"response":"a","overall_score":1e308},` +
+			`{"response":"b","overall_score":-1e308}]}`,
+		`{"instruction":"Q","completions":[{"response":"a","annotations":{"honesty":` +
+			`{"Rating":1e308},"helpfulness":{"Rating":1e308}}},{"response":"b",` +
+			`"annotations":{"honesty":{"Rating":1}}}]}`,
+		`{"completions":[]}`,
+		"[]",
+		"",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	const name = "dir/flan_v2_niv2.jsonl"
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, score := range []prefdata.RawScore{prefdata.MeanRating, prefdata.OverallScore} {
+			for _, pairing := range []prefdata.RawPairing{prefdata.AllPairs,
+				prefdata.BestVsRandom, prefdata.BestVsWorst} {
+				opts := prefdata.RawOptions{Score: score, Pairing: pairing, Seed: 1}
+				pairs, st, err := opts.ParseRaw(bytes.NewReader(data), name)
+				if err != nil {
+					var pe *prefdata.ParseError
+					if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), name+":") {
+						t.Fatalf("%+v: error %q is not a *ParseError starting with %s", opts,
+							err, name)
+					}
+					continue
+				}
+				checkInvariants(t, prefdata.EmptyKeep, pairs)
+				if st.Pairs != len(pairs) || st.Ties > st.Pairs || st.Unscored > st.Completions {
+					t.Fatalf("%+v: stats %+v for %d pairs", opts, st, len(pairs))
+				}
+			}
+		}
+	})
+}

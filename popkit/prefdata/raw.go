@@ -124,7 +124,8 @@ type rawRecord struct {
 // prompt's completions into preference pairs, scored as o.Score says and paired as o.Pairing
 // says. Pair IDs are NAME:LINE:I-J, with NAME the base name of name without its extension,
 // I the chosen and J the rejected completion's index in the record. A line that is not such
-// a record is a [*ParseError] naming the line and field; a file with no pairs is one too.
+// a record is a [*ParseError] naming the line and field, as is a pair whose margin is not
+// finite (scores far off any rating scale); a file with no pairs is one too.
 func (o RawOptions) ParseRaw(r io.Reader, name string) ([]Pair, RawStats, error) {
 	if o.Score < 0 || int(o.Score) >= len(rawScoreNames) ||
 		o.Pairing < 0 || int(o.Pairing) >= len(rawPairingNames) {
@@ -175,6 +176,11 @@ func (o RawOptions) ParseRaw(r io.Reader, name string) ([]Pair, RawStats, error)
 			}
 			for _, ij := range o.pairs(scored, lineNo) {
 				w, l := scored[ij[0]], scored[ij[1]]
+				if math.IsInf(w.score-l.score, 0) {
+					return nil, st, errf(lineNo, fmt.Sprintf("completions[%d]", w.index),
+						"the margin over completions[%d], %g - (%g), is not finite: expected "+
+							"scores on a rating scale", l.index, w.score, l.score)
+				}
 				pairs = append(pairs, Pair{
 					ID:     fmt.Sprintf("%s:%d:%d-%d", base, lineNo, w.index, l.index),
 					Prompt: *rec.Instruction, Chosen: w.text, Rejected: l.text,
@@ -243,6 +249,10 @@ func (o RawOptions) score(overall json.RawMessage, ann map[string]json.RawMessag
 	}
 	if n == 0 {
 		return 0, false, nil
+	}
+	if math.IsInf(sum, 0) {
+		return 0, false, &fieldError{"annotations", fmt.Sprintf("the sum of the ratings is "+
+			"%g: expected ratings on a rating scale", sum)}
 	}
 	return sum / float64(n), true, nil
 }

@@ -87,21 +87,35 @@ func TestParseRawBestVsRandom(t *testing.T) {
 }
 
 func TestParseRawErrors(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`{"completions":[]}`, `f:1: field "instruction": missing`},
-		{`[1]`, `f:1: not a raw UltraFeedback record`},
+	tests := []struct {
+		in, want string
+		score    prefdata.RawScore
+	}{
+		{`{"completions":[]}`, `f:1: field "instruction": missing`, prefdata.MeanRating},
+		{`[1]`, `f:1: not a raw UltraFeedback record`, prefdata.MeanRating},
 		{`{"instruction":"q","completions":[{"response":"a",` +
 			`"annotations":{"honesty":{"Rating":"five"}}}]}`,
 			`f:1: field "completions[0].annotations.honesty.Rating": ` +
-				`"five" is not a finite number`},
+				`"five" is not a finite number`, prefdata.MeanRating},
 		{`{"instruction":"q","completions":[{"annotations":{}}]}`,
-			`f:1: field "completions[0].response": missing`},
+			`f:1: field "completions[0].response": missing`, prefdata.MeanRating},
 		{`{"instruction":"q","completions":[{"response":"a",` +
 			`"annotations":{"honesty":{"Rating":"N/A"}}},{"response":"b","annotations":{}}]}`,
-			`f: no preference pairs: 1 records, 2 completions, 2 without a mean score`},
+			`f: no preference pairs: 1 records, 2 completions, 2 without a mean score`,
+			prefdata.MeanRating},
+		// Finite scores whose difference, or ratings whose sum, is not.
+		{`{"instruction":"q","completions":[{"response":"a","overall_score":-1e308},` +
+			`{"response":"b","overall_score":1e308}]}`,
+			`f:1: field "completions[1]": the margin over completions[0], 1e+308 - (-1e+308), ` +
+				`is not finite`, prefdata.OverallScore},
+		{`{"instruction":"q","completions":[{"response":"a","annotations":` +
+			`{"honesty":{"Rating":1e308},"helpfulness":{"Rating":"1e308"}}}]}`,
+			`f:1: field "completions[0].annotations": the sum of the ratings is +Inf`,
+			prefdata.MeanRating},
 	}
 	for _, tt := range tests {
-		_, _, err := prefdata.RawOptions{}.ParseRaw(strings.NewReader(tt.in), "f")
+		opts := prefdata.RawOptions{Score: tt.score}
+		_, _, err := opts.ParseRaw(strings.NewReader(tt.in), "f")
 		var pe *prefdata.ParseError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s:\n err %v\nwant %s", tt.in, err, tt.want)
@@ -173,7 +187,8 @@ func TestSplitFiles(t *testing.T) {
 		t.Errorf("train files %s, want %s", got, want)
 	}
 	test, _ := prefdata.SplitFiles(dir, prefdata.TestSplit)
-	if got, want := rel(test), "data/test_prefs-00000.jsonl data/test_prefs-00001.jsonl"; got != want {
+	want = "data/test_prefs-00000.jsonl data/test_prefs-00001.jsonl"
+	if got := rel(test); got != want {
 		t.Errorf("test files %s, want %s (only the _prefs files once some exist)", got, want)
 	}
 	pairs, err := prefdata.ReadFile(dir)

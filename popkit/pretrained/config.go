@@ -64,6 +64,9 @@ func ReadConfig(path string) (Config, error) {
 	return c, nil
 }
 
+// validate checks that c describes a Llama model this package can run. Each problem is
+// reported under its own config.json field name, in the order of the checks below, so that
+// the joined error reads the same on every run.
 func (c Config) validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -72,25 +75,40 @@ func (c Config) validate() error {
 	if c.ModelType != "" && c.ModelType != "llama" {
 		bad("model_type", "%q; only the llama architecture is supported", c.ModelType)
 	}
-	for name, v := range map[string]int{"vocab_size": c.VocabSize, "hidden_size": c.HiddenSize,
-		"intermediate_size": c.IntermediateSize, "num_hidden_layers": c.NumLayers,
-		"num_attention_heads": c.NumHeads, "num_key_value_heads": c.NumKVHeads} {
-		if v <= 0 {
-			bad(name, "%d, want > 0", v)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"vocab_size", c.VocabSize},
+		{"hidden_size", c.HiddenSize},
+		{"intermediate_size", c.IntermediateSize},
+		{"num_hidden_layers", c.NumLayers},
+		{"num_attention_heads", c.NumHeads},
+		{"num_key_value_heads", c.NumKVHeads},
+	} {
+		if f.v <= 0 {
+			bad(f.name, "%d, want > 0", f.v)
 		}
 	}
 	if c.NumKVHeads > 0 && c.NumHeads%c.NumKVHeads != 0 {
 		bad("num_key_value_heads", "%d does not divide num_attention_heads %d", c.NumKVHeads,
 			c.NumHeads)
 	}
-	if c.HeadDim%2 != 0 {
+	switch {
+	case c.HeadDim <= 0:
+		bad("head_dim", "%d, want > 0 (when absent: hidden_size / num_attention_heads)",
+			c.HeadDim)
+	case c.HeadDim%2 != 0:
 		bad("head_dim", "%d is odd; RoPE rotates pairs", c.HeadDim)
 	}
 	if c.HiddenAct != "silu" {
 		bad("hidden_act", "%q; only silu is supported", c.HiddenAct)
 	}
-	if c.AttentionBias || c.MLPBias {
-		bad("attention_bias", "biases are not supported")
+	if c.AttentionBias {
+		bad("attention_bias", "true; biases are not supported")
+	}
+	if c.MLPBias {
+		bad("mlp_bias", "true; biases are not supported")
 	}
 	if s := strings.TrimSpace(string(c.RoPEScaling)); s != "" && s != "null" {
 		bad("rope_scaling", "%s; RoPE scaling is not supported", s)

@@ -2,6 +2,7 @@ package pretrained_test
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -101,5 +102,64 @@ func TestLoadErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tc.edit, err, tc.want)
 		}
+	}
+}
+
+// TestReadConfigErrors checks that each invalid field is reported under its own name and
+// that several problems are joined in the same order on every run.
+func TestReadConfigErrors(t *testing.T) {
+	// valid holds the required fields of a small valid config.json; each case overrides some.
+	valid := map[string]any{"vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,
+		"num_hidden_layers": 1, "num_attention_heads": 2}
+	path := filepath.Join(t.TempDir(), "config.json")
+	read := func(t *testing.T, edits map[string]any) error {
+		t.Helper()
+		m := maps.Clone(valid)
+		maps.Copy(m, edits)
+		b, _ := json.Marshal(m)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := pretrained.ReadConfig(path)
+		return err
+	}
+	if err := read(t, nil); err != nil {
+		t.Fatalf("valid config: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		edits map[string]any
+		want  string // the whole message after "pretrained: <path>: "
+	}{
+		{"mlp_bias", map[string]any{"mlp_bias": true},
+			`field "mlp_bias": true; biases are not supported`},
+		{"attention_bias", map[string]any{"attention_bias": true},
+			`field "attention_bias": true; biases are not supported`},
+		{"both biases", map[string]any{"attention_bias": true, "mlp_bias": true},
+			`field "attention_bias": true; biases are not supported` + "\n" +
+				`field "mlp_bias": true; biases are not supported`},
+		{"negative head_dim", map[string]any{"head_dim": -2},
+			`field "head_dim": -2, want > 0 (when absent: hidden_size / num_attention_heads)`},
+		// head_dim absent: hidden_size / num_attention_heads = 1 / 2 = 0.
+		{"derived head_dim 0", map[string]any{"hidden_size": 1},
+			`field "head_dim": 0, want > 0 (when absent: hidden_size / num_attention_heads)`},
+		{"odd head_dim", map[string]any{"head_dim": 3},
+			`field "head_dim": 3 is odd; RoPE rotates pairs`},
+		// Fields in the order of config.go's checks, not of a map's iteration.
+		{"several", map[string]any{"vocab_size": 0, "hidden_size": -1, "intermediate_size": 0,
+			"num_hidden_layers": 0, "head_dim": 4},
+			`field "vocab_size": 0, want > 0` + "\n" + `field "hidden_size": -1, want > 0` + "\n" +
+				`field "intermediate_size": 0, want > 0` + "\n" +
+				`field "num_hidden_layers": 0, want > 0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := "pretrained: " + path + ": " + tc.want
+			for range 20 {
+				if err := read(t, tc.edits); err == nil || err.Error() != want {
+					t.Fatalf("err = %v,\nwant %s", err, want)
+				}
+			}
+		})
 	}
 }

@@ -20,10 +20,8 @@ type tensorInfo struct {
 // maxHeader bounds the JSON header of a safetensors file (the format's own limit is 100 MB).
 const maxHeader = 100 << 20
 
-// readSafetensors reads every tensor of a safetensors file as float32, with its shape. The
-// format: an 8-byte little-endian header length N, N bytes of JSON mapping each tensor name to
-// {dtype, shape, data_offsets [begin, end)} relative to the end of the header (plus an
-// optional "__metadata__"), then the row-major little-endian data. F32, F16 and BF16 are read.
+// readSafetensors reads every tensor of a safetensors file as float32, with its shape; see
+// [decodeSafetensors] for the format.
 func readSafetensors(path string) (map[string][]float32, map[string][]int, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -34,24 +32,37 @@ func readSafetensors(path string) (map[string][]float32, map[string][]int, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("pretrained: %w", err)
 	}
-	var n uint64
-	if err := binary.Read(f, binary.LittleEndian, &n); err != nil {
+	return decodeSafetensors(f, st.Size(), path)
+}
+
+// decodeSafetensors reads every tensor of the safetensors content r of size bytes as float32,
+// with its shape. The format: an 8-byte little-endian header length N, N bytes of JSON mapping
+// each tensor name to {dtype, shape, data_offsets [begin, end)} relative to the end of the
+// header (plus an optional "__metadata__"), then the row-major little-endian data. F32, F16
+// and BF16 are read. Errors start with "pretrained: <path>: " and name the tensor at fault;
+// no header, however hostile, makes it allocate more than about twice size bytes per tensor
+// (four bytes of float32 per value, and each value takes at least two bytes of data).
+func decodeSafetensors(r io.ReaderAt, size int64, path string) (map[string][]float32,
+	map[string][]int, error) {
+	var lenBuf [8]byte
+	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
 		return nil, nil, fmt.Errorf("pretrained: %s: not a safetensors file (no header "+
 			"length): %w", path, err)
 	}
-	if n > maxHeader || int64(n)+8 > st.Size() {
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > maxHeader || int64(n)+8 > size {
 		return nil, nil, fmt.Errorf("pretrained: %s: header length %d does not fit a file "+
-			"of %d bytes", path, n, st.Size())
+			"of %d bytes", path, n, size)
 	}
 	head := make([]byte, n)
-	if _, err := io.ReadFull(f, head); err != nil {
+	if _, err := r.ReadAt(head, 8); err != nil {
 		return nil, nil, fmt.Errorf("pretrained: %s: %w", path, err)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(head, &raw); err != nil {
 		return nil, nil, fmt.Errorf("pretrained: %s: header is not JSON: %w", path, err)
 	}
-	dataStart, dataLen := int64(8+n), st.Size()-int64(8+n)
+	dataStart, dataLen := int64(8+n), size-int64(8+n)
 	values, shapes := map[string][]float32{}, map[string][]int{}
 	names := make([]string, 0, len(raw))
 	for name := range raw {
@@ -65,11 +76,17 @@ func readSafetensors(path string) (map[string][]float32, map[string][]int, error
 		if err := json.Unmarshal(raw[name], &ti); err != nil {
 			return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: %w", path, name, err)
 		}
+		// count stays <= dataLen (each value takes at least one byte), so neither the
+		// product nor count*size below can overflow whatever the header claims.
 		count := int64(1)
 		for _, d := range ti.Shape {
 			if d < 0 {
 				return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: negative dimension in "+
 					"shape %v", path, name, ti.Shape)
+			}
+			if d > 0 && count > dataLen/int64(d) {
+				return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: shape %v holds more "+
+					"values than the %d data bytes", path, name, ti.Shape, dataLen)
 			}
 			count *= int64(d)
 		}
@@ -85,7 +102,7 @@ func readSafetensors(path string) (map[string][]float32, map[string][]int, error
 				dataLen)
 		}
 		buf := make([]byte, e-b)
-		if _, err := f.ReadAt(buf, dataStart+b); err != nil {
+		if _, err := r.ReadAt(buf, dataStart+b); err != nil {
 			return nil, nil, fmt.Errorf("pretrained: %s: tensor %q: %w", path, name, err)
 		}
 		out := make([]float32, count)

@@ -1,9 +1,7 @@
 package train
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -17,6 +15,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/poprlhf/sandbox/popkit/atomicfile"
 )
 
 // Checkpoint configures the checkpoints of one training run ([Reference], [Preference] or
@@ -228,29 +228,13 @@ func syncDir(dir string, files bool) error {
 		}
 		for _, e := range entries {
 			if e.Type().IsRegular() {
-				if err := syncPath(filepath.Join(dir, e.Name())); err != nil {
+				if err := atomicfile.Sync(filepath.Join(dir, e.Name())); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	return syncPath(dir)
-}
-
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	// Some file systems cannot sync a directory; the rename is still atomic there.
-	if err != nil && errors.Is(err, fs.ErrInvalid) {
-		return nil
-	}
-	return err
+	return atomicfile.Sync(dir)
 }
 
 // nonFiniteVariable returns the path of the first trainable floating-point variable of store

@@ -75,7 +75,8 @@ class Decoder(torch.nn.Module):
             weights = torch.softmax(q @ k.transpose(-1, -2) + causal, -1)
             heads = (weights @ v).transpose(1, 2).reshape(b, t, self.embed)
             x = x + heads @ layer.out
-            gate, up = (self.rms(x, layer.mlp_norm) @ layer.gate_up).view(b, t, 2, self.ffn).unbind(2)
+            gate_up = self.rms(x, layer.mlp_norm) @ layer.gate_up
+            gate, up = gate_up.view(b, t, 2, self.ffn).unbind(2)
             x = x + (F.silu(gate) * up) @ layer.down
         return self.rms(x, self.final_norm) @ self.output
 

@@ -16,7 +16,7 @@ import (
 
 // benchUsage heads the help of "popkit bench"; the flags follow it.
 const benchUsage = `Usage:
-  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N]
+  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N] [--seq N]
 
 A development tool: measures the reference (SFT) and preference training steps at the
 default sizes (tokens per second), the model's FLOPs per step and its share of an N x N
@@ -73,17 +73,17 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var err error
 	if *config == "" {
 		b, err = backend.New()
-		if !strings.HasPrefix(backend.Describe(b), "xla") {
+		if err == nil && !strings.HasPrefix(backend.Describe(b), "xla") {
 			o.Others = []string{"xla:cpu"}
 		}
 	} else {
-		b, err = newBackend(*config)
+		b, err = backend.NewWithConfig(*config)
 	}
 	if err != nil {
 		return err
 	}
 	if *config != "" {
-		ref, err := newBackend(backend.SafeDefault)
+		ref, err := backend.NewWithConfig(backend.SafeDefault)
 		if err != nil {
 			return err
 		}
@@ -104,20 +104,4 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	_, err = bench.Run(ctx, b, o, stdout)
 	return err
-}
-
-// newBackend creates the backend of a $GOMLX_BACKEND-style configuration, turning the panic
-// of an unknown backend name into an error.
-func newBackend(config string) (b compute.Backend, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("backend %q: %v (registered: %s)", config, r,
-				strings.Join(compute.List(), ", "))
-		}
-	}()
-	b, err = compute.NewWithConfig(config)
-	if err != nil {
-		return nil, fmt.Errorf("backend %q: %w", config, err)
-	}
-	return b, nil
 }

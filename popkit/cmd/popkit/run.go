@@ -165,8 +165,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	cfg := experiment.Config{
 		Data: *data, Test: *test, TestFraction: *frac, Methods: ms, Seeds: *seeds, Quick: *quick,
-		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control, Labels: *labels,
-		Inference: inf, CurveEvery: *curveEvery, CheckpointEvery: *ckptEvery,
+		PoP: pop.SimConfig{K: *popK, Noise: nz}, Strategy: strategy, Control: *control,
+		Labels: *labels, Inference: inf, CurveEvery: *curveEvery, CheckpointEvery: *ckptEvery,
 		Fit: pop.FitConfig{Ridge: *ridge, NoRidge: *ridge == 0}, PolicyDir: *policyDir,
 	}
 	cfg.Train.DPO = dpo.Config{Beta: *beta, Gamma: *gamma, Alpha: *alpha}
