@@ -205,6 +205,26 @@ func Compare(a, b experiment.SummaryRow) string {
 	return "overlaps"
 }
 
+// Verdict states, as one Markdown list item, how method a compares with method b on metric
+// in rows: both means with their intervals (Interval), a's number of seeds and Compare's word
+// for a against b, "overlapping" read as not separated by this run. When either method lacks
+// the metric, the item says so.
+func Verdict(rows []experiment.SummaryRow, a, b, metric string) string {
+	ra, okA := Find(rows, a, metric)
+	rb, okB := Find(rows, b, metric)
+	if !okA || !okB {
+		return fmt.Sprintf("- %s: no %s for %s or %s.\n", metric, metric, a, b)
+	}
+	how := map[string]string{"above": "above", "below": "below",
+		"overlaps": "overlapping (not separated by this run)", "no interval": "without intervals"}
+	seeds := "seeds"
+	if ra.N == 1 {
+		seeds = "seed"
+	}
+	return fmt.Sprintf("- %s: %s %s against %s %s (%d %s): %s.\n", metric, a, Interval(ra), b,
+		Interval(rb), ra.N, seeds, how[Compare(ra, rb)])
+}
+
 // Interval formats a summary row as "mean [low, high]" with three decimals.
 func Interval(r experiment.SummaryRow) string {
 	if r.N < 2 {

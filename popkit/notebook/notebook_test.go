@@ -88,3 +88,26 @@ func TestSelectAndFind(t *testing.T) {
 		t.Error("Find found a row that is not there")
 	}
 }
+
+func TestVerdict(t *testing.T) {
+	rows := []experiment.SummaryRow{row("pop", 0.7, 0.65, 0.75, 3), row("dpo", 0.6, 0.55, 0.64, 3),
+		row("gt", 0.7, 0.6, 0.8, 3), row("one", 0.5, 0, 0, 1)}
+	for _, tc := range []struct {
+		a, b, metric, want string
+	}{
+		{"pop", "dpo", "accuracy",
+			"- accuracy: pop 0.700 [0.650, 0.750] against dpo 0.600 [0.550, 0.640] (3 seeds): above.\n"},
+		{"dpo", "pop", "accuracy",
+			"- accuracy: dpo 0.600 [0.550, 0.640] against pop 0.700 [0.650, 0.750] (3 seeds): below.\n"},
+		{"pop", "gt", "accuracy", "- accuracy: pop 0.700 [0.650, 0.750] against gt 0.700 " +
+			"[0.600, 0.800] (3 seeds): overlapping (not separated by this run).\n"},
+		{"one", "pop", "accuracy", "- accuracy: one 0.500 (n=1) against pop 0.700 [0.650, 0.750] " +
+			"(1 seed): without intervals.\n"},
+		{"pop", "dpo", "win_rate", "- win_rate: no win_rate for pop or dpo.\n"},
+		{"pop", "ipo", "accuracy", "- accuracy: no accuracy for pop or ipo.\n"},
+	} {
+		if got := Verdict(rows, tc.a, tc.b, tc.metric); got != tc.want {
+			t.Errorf("Verdict(%s, %s, %s) =\n%q\nwant\n%q", tc.a, tc.b, tc.metric, got, tc.want)
+		}
+	}
+}
