@@ -7,6 +7,7 @@ import (
 
 	"github.com/poprlhf/sandbox/popkit/eval"
 	"github.com/poprlhf/sandbox/popkit/experiment"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 func row(method string, mean, low, high float64, n int) experiment.SummaryRow {
@@ -109,5 +110,28 @@ func TestVerdict(t *testing.T) {
 		if got := Verdict(rows, tc.a, tc.b, tc.metric); got != tc.want {
 			t.Errorf("Verdict(%s, %s, %s) =\n%q\nwant\n%q", tc.a, tc.b, tc.metric, got, tc.want)
 		}
+	}
+}
+
+func TestQuickNote(t *testing.T) {
+	if got := QuickNote(experiment.Config{Seeds: FullSeeds}, ""); got != "" {
+		t.Errorf("full configuration: QuickNote = %q, want \"\"", got)
+	}
+	// Base's quick configuration: QuickSyntheticTraining's decoder (2 layers, width 64) cut to 40
+	// reference and 20 preference steps, QuickSeeds seeds.
+	base := experiment.Config{Quick: true, Seeds: QuickSeeds,
+		Train: train.Config{SFTSteps: 40, PreferenceSteps: 20}}
+	want := "\n*Quick mode: a smoke run (a 2-layer decoder of width 64, 40 reference then 20 " +
+		"preference steps, 3 seeds, on the synthetic world): it checks the pipeline; the paper's " +
+		"claim is tested by the full run.*\n"
+	if got := QuickNote(base, ""); got != want {
+		t.Errorf("QuickNote =\n%q\nwant\n%q", got, want)
+	}
+	// A data file with QuickTraining's 60 reference and 40 preference steps, and a point.
+	file := experiment.Config{Quick: true, Seeds: 1, Data: "/data/train.jsonl"}
+	want = "\n*Quick mode: a smoke run (a 2-layer decoder of width 64, 60 reference then 40 " +
+		"preference steps, 1 seed, on `train.jsonl`): too short to compare.*\n"
+	if got := QuickNote(file, "too short to compare"); got != want {
+		t.Errorf("QuickNote =\n%q\nwant\n%q", got, want)
 	}
 }
