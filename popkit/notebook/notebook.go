@@ -205,6 +205,54 @@ func Compare(a, b experiment.SummaryRow) string {
 	return "overlaps"
 }
 
+// Verdict states, as one Markdown list item, how method a compares with method b on metric
+// in rows: both means with their intervals (Interval), a's number of seeds and Compare's word
+// for a against b, "overlapping" read as not separated by this run. When either method lacks
+// the metric, the item says so.
+func Verdict(rows []experiment.SummaryRow, a, b, metric string) string {
+	ra, okA := Find(rows, a, metric)
+	rb, okB := Find(rows, b, metric)
+	if !okA || !okB {
+		return fmt.Sprintf("- %s: no %s for %s or %s.\n", metric, metric, a, b)
+	}
+	how := map[string]string{"above": "above", "below": "below",
+		"overlaps": "overlapping (not separated by this run)", "no interval": "without intervals"}
+	return fmt.Sprintf("- %s: %s %s against %s %s (%s): %s.\n", metric, a, Interval(ra), b,
+		Interval(rb), seeds(ra.N), how[Compare(ra, rb)])
+}
+
+// seeds returns "1 seed" or "n seeds".
+func seeds(n int) string {
+	if n == 1 {
+		return "1 seed"
+	}
+	return fmt.Sprintf("%d seeds", n)
+}
+
+// QuickNote returns the Markdown paragraph that closes a conclusion drawn from a quick run of
+// cfg, or "" when cfg.Quick is not set. The paragraph states the run's size, read from
+// cfg.Normalized() (decoder depth and width, reference and preference steps, seeds, data), and
+// then point, what such a run can show; an empty point means the default, "it checks the
+// pipeline; the paper's claim is tested by the full run". The text starts and ends with a
+// newline, so that it can be appended to any conclusion.
+func QuickNote(cfg experiment.Config, point string) string {
+	if !cfg.Quick {
+		return ""
+	}
+	if point == "" {
+		point = "it checks the pipeline; the paper's claim is tested by the full run"
+	}
+	cfg = cfg.Normalized()
+	data := "the " + experiment.SyntheticName + " world"
+	if cfg.Data != "" {
+		data = "`" + filepath.Base(cfg.Data) + "`"
+	}
+	tc := cfg.Train
+	return fmt.Sprintf("\n*Quick mode: a smoke run (a %d-layer decoder of width %d, %d reference "+
+		"then %d preference steps, %s, on %s): %s.*\n", tc.Policy.NumLayers, tc.Policy.EmbedDim,
+		tc.SFTSteps, tc.PreferenceSteps, seeds(cfg.Seeds), data, point)
+}
+
 // Interval formats a summary row as "mean [low, high]" with three decimals.
 func Interval(r experiment.SummaryRow) string {
 	if r.N < 2 {

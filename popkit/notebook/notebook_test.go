@@ -7,6 +7,7 @@ import (
 
 	"github.com/poprlhf/sandbox/popkit/eval"
 	"github.com/poprlhf/sandbox/popkit/experiment"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 func row(method string, mean, low, high float64, n int) experiment.SummaryRow {
@@ -86,5 +87,51 @@ func TestSelectAndFind(t *testing.T) {
 	}
 	if _, ok := Find(rows, "dpo", "win_rate"); ok {
 		t.Error("Find found a row that is not there")
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	rows := []experiment.SummaryRow{row("pop", 0.7, 0.65, 0.75, 3), row("dpo", 0.6, 0.55, 0.64, 3),
+		row("gt", 0.7, 0.6, 0.8, 3), row("one", 0.5, 0, 0, 1)}
+	for _, tc := range []struct {
+		a, b, metric, want string
+	}{
+		{"pop", "dpo", "accuracy",
+			"- accuracy: pop 0.700 [0.650, 0.750] against dpo 0.600 [0.550, 0.640] (3 seeds): above.\n"},
+		{"dpo", "pop", "accuracy",
+			"- accuracy: dpo 0.600 [0.550, 0.640] against pop 0.700 [0.650, 0.750] (3 seeds): below.\n"},
+		{"pop", "gt", "accuracy", "- accuracy: pop 0.700 [0.650, 0.750] against gt 0.700 " +
+			"[0.600, 0.800] (3 seeds): overlapping (not separated by this run).\n"},
+		{"one", "pop", "accuracy", "- accuracy: one 0.500 (n=1) against pop 0.700 [0.650, 0.750] " +
+			"(1 seed): without intervals.\n"},
+		{"pop", "dpo", "win_rate", "- win_rate: no win_rate for pop or dpo.\n"},
+		{"pop", "ipo", "accuracy", "- accuracy: no accuracy for pop or ipo.\n"},
+	} {
+		if got := Verdict(rows, tc.a, tc.b, tc.metric); got != tc.want {
+			t.Errorf("Verdict(%s, %s, %s) =\n%q\nwant\n%q", tc.a, tc.b, tc.metric, got, tc.want)
+		}
+	}
+}
+
+func TestQuickNote(t *testing.T) {
+	if got := QuickNote(experiment.Config{Seeds: FullSeeds}, ""); got != "" {
+		t.Errorf("full configuration: QuickNote = %q, want \"\"", got)
+	}
+	// Base's quick configuration: QuickSyntheticTraining's decoder (2 layers, width 64) cut to 40
+	// reference and 20 preference steps, QuickSeeds seeds.
+	base := experiment.Config{Quick: true, Seeds: QuickSeeds,
+		Train: train.Config{SFTSteps: 40, PreferenceSteps: 20}}
+	want := "\n*Quick mode: a smoke run (a 2-layer decoder of width 64, 40 reference then 20 " +
+		"preference steps, 3 seeds, on the synthetic world): it checks the pipeline; the paper's " +
+		"claim is tested by the full run.*\n"
+	if got := QuickNote(base, ""); got != want {
+		t.Errorf("QuickNote =\n%q\nwant\n%q", got, want)
+	}
+	// A data file with QuickTraining's 60 reference and 40 preference steps, and a point.
+	file := experiment.Config{Quick: true, Seeds: 1, Data: "/data/train.jsonl"}
+	want = "\n*Quick mode: a smoke run (a 2-layer decoder of width 64, 60 reference then 40 " +
+		"preference steps, 1 seed, on `train.jsonl`): too short to compare.*\n"
+	if got := QuickNote(file, "too short to compare"); got != want {
+		t.Errorf("QuickNote =\n%q\nwant\n%q", got, want)
 	}
 }
