@@ -47,7 +47,7 @@ type Config struct {
 	// train.Implicit (the PoP likelihood on the policy's own implicit margins). The joint
 	// variants train on every training pair once, whatever Strategy chose as training pairs.
 	Inference train.Inference
-	// Control adds the reviewers' control: DPO with margin 0 on DPO-PoP's training pairs.
+	// Control adds a control arm: DPO with margin 0 on DPO-PoP's training pairs.
 	Control bool
 	// Fit configures the Bradley-Terry fit of the PoP labels (default ridge 0.1).
 	Fit pop.FitConfig

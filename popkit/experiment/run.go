@@ -152,7 +152,7 @@ type Runner struct {
 	Checkpoints string
 }
 
-// ControlName names the control arm in the rows (asked for by the paper's public reviewers):
+// ControlName names the control arm in the rows (asked for in the paper's public reviews):
 // DPO (margin 0) trained on exactly the pairs DPO-PoP trains on, so that a gain of DPO-PoP over
 // the control comes from the margins and not from the choice of pairs.
 const ControlName = "dpo-control"

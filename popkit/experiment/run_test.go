@@ -102,7 +102,7 @@ func TestRunnerEmitsEveryCell(t *testing.T) {
 	}
 }
 
-// TestRunnerControlAndStrategies runs DPO-PoP with the reviewers' control under both sampling
+// TestRunnerControlAndStrategies runs DPO-PoP with the margin-0 control under both sampling
 // strategies and checks that each arm is trained and evaluated on the pairs it should see.
 func TestRunnerControlAndStrategies(t *testing.T) {
 	w, err := synth.Generate(synth.Config{Prompts: 40, Seed: 6})
