@@ -9,8 +9,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/poprlhf/sandbox/popkit/policy"
 )
 
 // cachedDecoder serves the logits of [decode] from a key-value cache (policy.Config.Prefill
@@ -97,26 +95,10 @@ func (d *cachedDecoder) next(rows [][]int32) ([][]float32, error) {
 // first runs the prefill on the prompts rows, right-padded to the longest rounded up to a
 // multiple of PadMultiple, with a cache for that length plus the tokens to sample.
 func (d *cachedDecoder) first(rows [][]int32) ([]*tensors.Tensor, error) {
-	longest := 0
-	for _, r := range rows {
-		longest = max(longest, len(r))
-	}
+	longest := longestRow(rows)
 	length := bucketLength(longest, d.maxLen)
 	cacheLen := bucketLength(longest+d.maxNew, d.maxLen)
-	tok := make([]int32, d.batchRows*length)
-	last := make([]int32, d.batchRows)
-	for k := range d.batchRows {
-		r := rows[0]
-		if k < len(rows) {
-			r = rows[k]
-		}
-		row := tok[k*length : (k+1)*length]
-		copy(row, r)
-		for t := len(r); t < length; t++ {
-			row[t] = policy.PAD
-		}
-		last[k] = int32(len(r) - 1)
-	}
+	tok, last := padRows(rows, d.batchRows, length)
 	// The third input carries only its length: the cache length, fixed per compiled graph.
 	out, err := d.prefill.Call(tensors.FromFlatDataAndDimensions(tok, d.batchRows, length),
 		last, make([]int8, cacheLen))

@@ -331,17 +331,21 @@ func (m *Model) lastLogits(scope *model.Scope, tokens, last *Node) *Node {
 	return gatherLast(m.Policy.Logits(scope.In(PolicyScope), tokens), last)
 }
 
-// nextLogits packs rows into a [batchRows, L] batch (right-padded with PAD, filler rows copying
-// rows[0], L the longest row rounded up to a multiple of PadMultiple and at most maxLen), runs
-// exec, and returns the logits at the last token of each of the given rows.
-func nextLogits(exec *model.Exec, rows [][]int32, batchRows, maxLen int) ([][]float32, error) {
+// longestRow returns the length of the longest of rows.
+func longestRow(rows [][]int32) int {
 	longest := 0
 	for _, r := range rows {
 		longest = max(longest, len(r))
 	}
-	length := bucketLength(longest, maxLen)
-	tok := make([]int32, batchRows*length)
-	last := make([]int32, batchRows)
+	return longest
+}
+
+// padRows packs rows into a flat [batchRows, length] batch, each row right-padded with PAD and
+// filler rows (beyond len(rows)) copying rows[0], and returns it with the index of each row's
+// last token.
+func padRows(rows [][]int32, batchRows, length int) (tok, last []int32) {
+	tok = make([]int32, batchRows*length)
+	last = make([]int32, batchRows)
 	for k := range batchRows {
 		r := rows[0]
 		if k < len(rows) {
@@ -354,6 +358,15 @@ func nextLogits(exec *model.Exec, rows [][]int32, batchRows, maxLen int) ([][]fl
 		}
 		last[k] = int32(len(r) - 1)
 	}
+	return tok, last
+}
+
+// nextLogits packs rows into a [batchRows, L] batch (right-padded with PAD, filler rows copying
+// rows[0], L the longest row rounded up to a multiple of PadMultiple and at most maxLen), runs
+// exec, and returns the logits at the last token of each of the given rows.
+func nextLogits(exec *model.Exec, rows [][]int32, batchRows, maxLen int) ([][]float32, error) {
+	length := bucketLength(longestRow(rows), maxLen)
+	tok, last := padRows(rows, batchRows, length)
 	out, err := exec.Call(tensors.FromFlatDataAndDimensions(tok, batchRows, length),
 		tensors.FromValue(last))
 	if err != nil {
