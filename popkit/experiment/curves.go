@@ -256,7 +256,7 @@ func curvePanel(metric string, methods []string, lines map[string][]CurvePoint,
 		for k, pt := range pts {
 			xys[k] = plotter.XY{X: float64(pt.Step), Y: pt.Mean}
 			tips.add(float64(pt.Step), pt.Mean, fmt.Sprintf("%s, step %d: %s %s over %d seeds",
-				method, pt.Step, metric, intervalText(pt.Mean, pt.Low, pt.High), pt.N))
+				method, pt.Step, metric, IntervalText(pt.Mean, pt.Low, pt.High), pt.N))
 		}
 		line, dots, err := plotter.NewLinePoints(xys)
 		if err != nil {

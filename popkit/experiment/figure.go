@@ -40,7 +40,7 @@ func MetricFigure(rows []SummaryRow, metric string, level float64) ([]byte, erro
 		}
 		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{low, high})
 		tips.add(x, s.Mean, fmt.Sprintf("%s, %s: %s over %d seeds", s.Method, metric,
-			intervalText(s.Mean, s.Low, s.High), s.N))
+			IntervalText(s.Mean, s.Low, s.High), s.N))
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("experiment: no values of metric %q to plot", metric)

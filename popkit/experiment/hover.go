@@ -69,9 +69,9 @@ func withHoverTips(svg []byte, height vg.Length, tips ...*hoverTips) []byte {
 	return append(out, svg[end:]...)
 }
 
-// intervalText formats a mean with its interval, "0.752 [0.677, 0.827]", or the mean alone
-// when the interval is missing (NaN).
-func intervalText(mean, low, high float64) string {
+// IntervalText formats a mean with its interval, "0.752 [0.677, 0.827]", or the mean alone
+// when the interval is missing (NaN), as figures and notebooks quote them.
+func IntervalText(mean, low, high float64) string {
 	if math.IsNaN(low) || math.IsNaN(high) {
 		return fmt.Sprintf("%.3f", mean)
 	}

@@ -66,7 +66,7 @@ func LineFigure(title, xLabel, yLabel string, series []Series) ([]byte, error) {
 		for k := range xys {
 			text := fmt.Sprintf("%.4g", s.Y[k])
 			if s.Low != nil {
-				text = intervalText(s.Y[k], s.Low[k], s.High[k])
+				text = IntervalText(s.Y[k], s.Low[k], s.High[k])
 			}
 			tips.add(s.X[k], s.Y[k], fmt.Sprintf("%s at %s = %.4g: %s", s.Name, xLabel, s.X[k],
 				text))

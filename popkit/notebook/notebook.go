@@ -258,7 +258,7 @@ func Interval(r experiment.SummaryRow) string {
 	if r.N < 2 {
 		return fmt.Sprintf("%.3f (n=%d)", r.Mean, r.N)
 	}
-	return fmt.Sprintf("%.3f [%.3f, %.3f]", r.Mean, r.Low, r.High)
+	return experiment.IntervalText(r.Mean, r.Low, r.High)
 }
 
 // Base returns the configuration the experiment notebooks (00, 04 to 08) share, so that an
