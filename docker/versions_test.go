@@ -42,7 +42,7 @@ func TestDockerfilesPinTheRepositoryVersions(t *testing.T) {
 	for _, tc := range []struct {
 		file, tag, backend string
 	}{
-		{"Dockerfile", "popkit", "go:ops_sequential"},
+		{"Dockerfile", "popkit", "go:parallelism=-1"},
 		{"Dockerfile.cuda", "popkit-cuda", "xla:cuda,preallocate=false"},
 	} {
 		df := read(t, tc.file)

@@ -2,8 +2,10 @@ package backend
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -16,14 +18,16 @@ import (
 )
 
 // SafeDefault is the backend configuration [New] uses when $GOMLX_BACKEND is unset: the Go
-// backend with ops executed one at a time (each matmul still uses all cores). It cannot hit the
-// worker-pool deadlock of parallel op execution in SIMD builds.
-const SafeDefault = gobackend.BackendName + ":" + optSequential
+// backend with an unbounded worker pool. Independent ops run in parallel and every matmul
+// still splits over all cores, yet no task ever waits for a pool slot, so the pool-starvation
+// deadlock of a bounded pool (see the package comment) cannot occur.
+const SafeDefault = gobackend.BackendName + ":" + optParallelism + "=-1"
 
 // Go backend options that decide how ops are scheduled (see the package comment).
 const (
-	optSequential = "ops_sequential"
-	optParallel   = "ops_parallel"
+	optSequential  = "ops_sequential"
+	optParallel    = "ops_parallel"
+	optParallelism = "parallelism"
 )
 
 // configs remembers the configuration each backend returned by [New] or [NewWithConfig] was
@@ -36,7 +40,8 @@ var configs sync.Map
 // variable is set and non-empty, and by [SafeDefault] otherwise.
 //
 // When the configuration selects the Go backend, New logs a slog warning for each of these:
-// parallel op execution in a SIMD build (the deadlock risk described in the package comment);
+// parallel op execution with a bounded worker pool (the deadlock described in the package
+// comment);
 // a binary built without GOEXPERIMENT=simd (slower matmuls); and a SIMD build in which
 // [SlowExp] is true. An unknown backend name or an invalid option is returned as an error
 // naming the variable.
@@ -48,7 +53,7 @@ func New() (compute.Backend, error) {
 }
 
 // NewWithConfig returns the compute backend of config, a $GOMLX_BACKEND-style configuration
-// such as "go:ops_sequential" or "xla:cuda". It logs the same warnings as [New], and [Describe]
+// such as "go:parallelism=-1" or "xla:cuda". It logs the same warnings as [New], and [Describe]
 // reports config for the result. compute.NewWithConfig panics for an unknown backend name;
 // NewWithConfig returns that, like any other failure, as an error naming config and the
 // registered backends.
@@ -70,12 +75,48 @@ func create(config, source string) (b compute.Backend, err error) {
 				config, from, r, strings.Join(compute.List(), ", "))
 		}
 	}()
-	b, err = compute.NewWithConfig(config)
+	withoutAnnouncement(func() { b, err = compute.NewWithConfig(config) })
 	if err != nil {
 		return nil, fmt.Errorf("backend: creating backend %q%s: %w", config, from, err)
 	}
 	configs.Store(b, config)
 	return b, nil
+}
+
+// announcement starts the line the Go backend prints to standard output when it is created
+// with a parallelism option (compute v0.1.4, internal/gobackend.New: "Go backend: parallelism
+// set to -1"). With [SafeDefault] it would open the output of every popkit program, example
+// and notebook cell.
+const announcement = "Go backend: parallelism set to "
+
+// withoutAnnouncement runs create with os.Stdout redirected to a pipe, then copies what it
+// printed to the real standard output, leaving out the lines that start with announcement.
+// Output of other goroutines in the meantime is copied too, only later. When no pipe can be
+// made, create runs as it is.
+func withoutAnnouncement(create func()) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		create()
+		return
+	}
+	stdout := os.Stdout
+	printed := make(chan string)
+	go func() {
+		data, _ := io.ReadAll(r)
+		_ = r.Close()
+		printed <- string(data)
+	}()
+	defer func() {
+		os.Stdout = stdout
+		_ = w.Close()
+		for line := range strings.SplitAfterSeq(<-printed, "\n") {
+			if !strings.HasPrefix(line, announcement) {
+				_, _ = io.WriteString(stdout, line)
+			}
+		}
+	}()
+	os.Stdout = w
+	create()
 }
 
 // warn logs the warnings [New] documents for config.
@@ -84,9 +125,9 @@ func warn(config string) {
 	if name != gobackend.BackendName {
 		return
 	}
-	if SIMD() && opsParallel(options) {
-		slog.Warn("backend: the Go backend with parallel op execution can deadlock in "+
-			"training graphs of a SIMD build; use "+SafeDefault,
+	if canStarve(options) {
+		slog.Warn("backend: the Go backend running ops in parallel on a bounded worker pool "+
+			"can deadlock in training graphs; use "+SafeDefault,
 			"config", config)
 	}
 	if !SIMD() {
@@ -100,20 +141,26 @@ func warn(config string) {
 	}
 }
 
-// opsParallel reports whether the Go backend options (comma-separated, without the "go:"
-// prefix) may execute ops in parallel: true unless the last scheduling option given is
-// ops_sequential.
-func opsParallel(options string) bool {
-	parallel := true
+// canStarve reports whether the Go backend options (comma-separated, without the "go:" prefix)
+// allow the pool-starvation deadlock: ops may execute in parallel (the last of ops_sequential
+// and ops_parallel is not ops_sequential) and the worker pool is bounded (parallelism is
+// unset or positive). parallelism=0 disables the pool, and a negative value unbounds it; an
+// unparsable value is left for the backend to reject.
+func canStarve(options string) bool {
+	parallel, bounded := true, true
 	for opt := range strings.SplitSeq(options, ",") {
-		switch opt {
+		key, value, _ := strings.Cut(opt, "=")
+		switch key {
 		case optSequential:
 			parallel = false
 		case optParallel:
 			parallel = true
+		case optParallelism:
+			n, err := strconv.Atoi(value)
+			bounded = err != nil || n > 0
 		}
 	}
-	return parallel
+	return parallel && bounded
 }
 
 // SIMD reports whether this binary was built with GOEXPERIMENT=simd, which enables the Go
@@ -140,7 +187,7 @@ func SlowExp() bool { return slowExp() }
 // Describe returns a short description of b for run metadata: the configuration string it was
 // created from (when [New] or [NewWithConfig] created it; otherwise the backend's name)
 // followed, for the Go backend, by the build mode: "(simd)", "(simd, slow exp)" when
-// [SlowExp] is true, or "(no simd)". For example "go:ops_sequential (simd)" or "xla:cpu".
+// [SlowExp] is true, or "(no simd)". For example "go:parallelism=-1 (simd)" or "xla:cpu".
 func Describe(b compute.Backend) string {
 	desc := b.String()
 	if config, ok := configs.Load(b); ok {

@@ -1,13 +1,18 @@
 // Package backend chooses the GoMLX compute backend for popkit runs, avoiding the one
 // configuration known to deadlock.
 //
-// GoMLX's Go backend ("go") is the default engine of this repository. Built with
-// GOEXPERIMENT=simd its matrix multiplications are several times faster, but when that backend
-// also executes independent ops in parallel, training graphs can deadlock: every worker of the
-// shared pool ends up waiting inside a matmul for workers that never come free. Executing ops
-// one after the other ("go:ops_sequential") avoids this and keeps each matmul parallel inside,
-// so it is still faster than a build without SIMD. [SafeDefault] names that configuration and
-// [New] uses it unless $GOMLX_BACKEND says otherwise.
+// GoMLX's Go backend ("go") is the default engine of this repository. It runs independent ops
+// of a graph in parallel and splits each matmul over the cores, both on one worker pool. With
+// the pool bounded (its default size is twice GOMAXPROCS) training graphs can deadlock: each op
+// running in parallel holds a pool slot while its matmul waits for a free slot to start its
+// own workers, and once every slot is held by such an op none ever comes free (compute v0.1.4,
+// internal/gobackend/workerspool: Saturate waits while the pool is full; TestPoolStarvation
+// reproduces it with eight independent matmuls). An unbounded pool ("go:parallelism=-1")
+// starts every task at once, so nothing waits for a slot: [SafeDefault] names that
+// configuration and [New] uses it unless $GOMLX_BACKEND says otherwise. Running ops one at a
+// time ("go:ops_sequential") is safe as well, but leaves a core idle during every op other
+// than a matmul: on two cores the default-size preference step took about 1.7 times as long
+// (go test ./popkit/bench -bench PreferenceStep under each setting, alternately).
 //
 // SIMD builds have a second trap on amd64: after the backend's vector kernels, math.Exp (used
 // per element by softmax, log-softmax and SiLU) can run about 100 times slower. [SlowExp]
@@ -16,11 +21,13 @@
 // ran about 5 times faster with the setting, and about twice as fast as in a build without
 // SIMD.
 //
-// Configuration strings follow GoMLX: "<backend>:<options>", for example "go:ops_sequential",
-// "go:ops_sequential,parallelism=4", "xla:cpu" or "xla:cuda". The Go backend's options are
+// Configuration strings follow GoMLX: "<backend>:<options>", for example "go:parallelism=-1",
+// "go:ops_sequential", "xla:cpu" or "xla:cuda". The Go backend's options are
 // parallelism=N, ops_sequential, ops_parallel, dependency_order and creation_order; the last of
 // ops_sequential and ops_parallel wins, and with neither the Go backend runs ops in parallel
-// whenever a graph executes alone.
+// whenever a graph executes alone. The Go backend prints one line to standard output when a
+// parallelism option creates it ("Go backend: parallelism set to -1"); [New] and
+// [NewWithConfig] leave that line out.
 //
 // Importing this package registers the Go backend and GoMLX's default backends package, which
 // adds XLA/PJRT ("xla") where the platform supports it. Nothing is downloaded at import time; a

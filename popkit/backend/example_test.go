@@ -46,7 +46,7 @@ func ExampleDescribe() {
 		fmt.Println(build == "(simd)" || build == "(simd, slow exp)" || build == "(no simd)")
 	})
 	// Output:
-	// go:ops_sequential
+	// go:parallelism=-1
 	// true
 }
 

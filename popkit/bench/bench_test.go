@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/poprlhf/sandbox/popkit/backend"
+	"github.com/poprlhf/sandbox/popkit/train"
 )
 
 func testBackend(tb testing.TB) compute.Backend {
@@ -86,12 +88,11 @@ func TestPeerComputesOurLoss(t *testing.T) {
 
 func TestCheckBackend(t *testing.T) {
 	// The Go backend with either scheduling against itself: the same weights and batch must
-	// give the same numbers (ops run in the same order, so exactly).
+	// give the same numbers, exactly (each op computes the same values whether it runs alone
+	// or beside others). The backend's default bounded pool ("go") can deadlock; see
+	// popkit/backend.
 	ref := testBackend(t)
-	for _, config := range []string{"go", backend.SafeDefault} {
-		if config == "go" && backend.SIMD() {
-			continue // parallel op execution can deadlock in SIMD builds; see popkit/backend
-		}
+	for _, config := range []string{"go:ops_sequential", backend.SafeDefault} {
 		b, err := compute.NewWithConfig(config)
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +112,7 @@ func TestCheckBackend(t *testing.T) {
 
 func TestRunPrintsReport(t *testing.T) {
 	var out testWriter
-	rep, err := Run(context.Background(), testBackend(t), Options{Setup: small, Pairs: 1,
+	rep, err := Run(context.Background(), testBackend(t), Options{Setup: small, Rounds: 1,
 		Steps: 1, MatmulSize: 64, BTPreferences: 500}, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -125,15 +126,28 @@ func TestRunPrintsReport(t *testing.T) {
 	}
 }
 
-// BenchmarkPreferenceStep times the preference step at the default sizes (16 rows x 256).
-func BenchmarkPreferenceStep(b *testing.B) { benchStep(b, true) }
+// BenchmarkPreferenceStep times the preference step at the default sizes (16 rows x 256),
+// with the rows in one graph and in train.DefaultRowGroups groups, side by side:
+//
+//	go test ./popkit/bench -run '^$' -bench 'PreferenceStep|ReferenceStep'
+func BenchmarkPreferenceStep(b *testing.B) { benchGroups(b, true) }
 
-// BenchmarkReferenceStep times the reference (SFT) step at the default sizes.
-func BenchmarkReferenceStep(b *testing.B) { benchStep(b, false) }
+// BenchmarkReferenceStep times the reference (SFT) step at the default sizes, like
+// BenchmarkPreferenceStep.
+func BenchmarkReferenceStep(b *testing.B) { benchGroups(b, false) }
 
-func benchStep(b *testing.B, preference bool) {
-	s := Setup{}.Normalized()
-	m, err := newMeasurer(testBackend(b), s, 64)
+func benchGroups(b *testing.B, preference bool) {
+	for _, groups := range []int{1, train.DefaultRowGroups} {
+		b.Run(fmt.Sprintf("groups=%d", groups), func(b *testing.B) {
+			benchStep(b, Setup{RowGroups: groups}, preference)
+		})
+	}
+}
+
+func benchStep(b *testing.B, s Setup, preference bool) {
+	s = s.Normalized()
+	tb := testBackend(b)
+	m, err := newMeasurer(tb, []compute.Backend{tb}, s, 64)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,9 +165,11 @@ func benchStep(b *testing.B, preference bool) {
 	b.ReportMetric(s.StepFLOPs()/sec/1e9, "GFLOP/s")
 }
 
-// BenchmarkMatmul times the N x N float32 matmul that serves as the ceiling (N = 1024).
+// BenchmarkMatmul times the N x N float32 matmul that serves as the ceiling (N = 1024), on
+// the backend of $GOMLX_BACKEND alone.
 func BenchmarkMatmul(b *testing.B) {
-	m, err := newMeasurer(testBackend(b), small, DefaultMatmulSize)
+	tb := testBackend(b)
+	m, err := newMeasurer(tb, []compute.Backend{tb}, small, DefaultMatmulSize)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -92,7 +92,8 @@ func CheckBackend(b, ref compute.Backend, s Setup) (BackendCheck, error) {
 		}
 		t.ToLocal()
 	}
-	logp, loss, err := evalLoss(b, &train.Model{Policy: s.Policy, Store: copied}, bt)
+	logp, loss, err := evalLoss(b, &train.Model{Policy: s.Policy, Store: copied,
+		RowGroups: s.Normalized().RowGroups}, bt)
 	if err != nil {
 		return res, err
 	}

@@ -29,6 +29,9 @@ type Setup struct {
 	// PromptLen is the unscored tokens at the start of each row (BOS and the prompt). Default
 	// 1 + policy.DefaultMaxPromptLen (65).
 	PromptLen int
+	// RowGroups is the groups of rows the decoder's graph runs in (train.Config.RowGroups).
+	// Default train.DefaultRowGroups (2).
+	RowGroups int
 	// Seed fixes the weights and the batch.
 	Seed uint64
 }
@@ -44,6 +47,9 @@ func (s Setup) Normalized() Setup {
 	}
 	if s.PromptLen == 0 {
 		s.PromptLen = 1 + policy.DefaultMaxPromptLen
+	}
+	if s.RowGroups == 0 {
+		s.RowGroups = train.DefaultRowGroups
 	}
 	return s
 }
@@ -63,6 +69,8 @@ func (s Setup) Validate() error {
 	case s.PromptLen < 1 || s.PromptLen >= s.SeqLen:
 		return fmt.Errorf("bench: Setup.PromptLen = %d, want in [1, SeqLen = %d)",
 			s.PromptLen, s.SeqLen)
+	case s.RowGroups < 1:
+		return fmt.Errorf("bench: Setup.RowGroups = %d, want >= 1", s.RowGroups)
 	}
 	return nil
 }
@@ -138,9 +146,10 @@ func (s Setup) makeBatch() batch {
 // model returns the decoder of s as train builds it, in an empty store whose variables
 // initialise from s.Seed.
 func (s Setup) model() *train.Model {
+	s = s.Normalized()
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(s.Seed))
-	return &train.Model{Policy: s.Policy, Store: store}
+	return &train.Model{Policy: s.Policy, Store: store, RowGroups: s.RowGroups}
 }
 
 // preferenceTrainer returns train's trainer of the preference step for method DPO at train's

@@ -14,8 +14,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// testBackend returns the Go backend with sequential op execution, the configuration that
-// cannot deadlock.
+// testBackend returns the Go backend with sequential op execution, one of the configurations
+// that cannot deadlock (see popkit/backend).
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
 	b, err := compute.NewWithConfig("go:ops_sequential")

@@ -11,7 +11,7 @@ import (
 // 128, batch 8), one preference training step with one checkpoint save of the whole training
 // state, so that the cost of Checkpoint.Every can be read as a share of training time:
 //
-//	GOEXPERIMENT=simd GOMLX_BACKEND=go:ops_sequential GODEBUG=cpu.fma=off \
+//	GOEXPERIMENT=simd GOMLX_BACKEND=go:parallelism=-1 GODEBUG=cpu.fma=off \
 //	  go test -run '^$' -bench BenchmarkCheckpoint ./popkit/train
 func BenchmarkCheckpoint(b *testing.B) {
 	cfg := Config{

@@ -25,6 +25,9 @@ type Model struct {
 	Network Network
 	Limits  policy.Limits
 	Store   *model.Store
+	// RowGroups is the number of groups the decoder's graphs split a batch's rows into (see
+	// [Config.RowGroups]); 0 or 1 means one graph.
+	RowGroups int
 }
 
 // clonePolicy returns a copy of m with only the decoder's variables: optimiser state and step
@@ -44,12 +47,50 @@ func (m *Model) clonePolicy() (*Model, error) {
 			}
 		}
 	}
-	return &Model{Policy: m.Policy, Network: m.Network, Limits: m.Limits, Store: store}, nil
+	return &Model{Policy: m.Policy, Network: m.Network, Limits: m.Limits, Store: store,
+		RowGroups: m.RowGroups}, nil
 }
 
-// SequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows.
+// SequenceLogProbs builds the policy's per-row response log-probs, [R], for packed rows: the
+// rows run through the decoder in m.RowGroups groups (see [Config.RowGroups]), each group its
+// own copy of the graph on the variables under scope/PolicyScope, and the results are
+// concatenated in row order.
 func (m *Model) SequenceLogProbs(scope *model.Scope, tokens, mask *Node) *Node {
-	return policy.SequenceLogProbs(m.network().Logits(scope.In(PolicyScope), tokens), tokens, mask)
+	net := m.network()
+	bounds := groupBounds(tokens.Shape().Dim(0), m.RowGroups)
+	parts := make([]*Node, len(bounds)-1)
+	for i := range parts {
+		t, mk := tokens, mask
+		if len(parts) > 1 {
+			rows := AxisRange(bounds[i], bounds[i+1])
+			t, mk = Slice(tokens, rows), Slice(mask, rows)
+		}
+		policyScope := scope.In // the first group creates or reads the variables ...
+		if i > 0 {
+			policyScope = scope.Shared // ... and the others share them
+		}
+		parts[i] = policy.SequenceLogProbs(net.Logits(policyScope(PolicyScope), t), t, mk)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return Concatenate(parts, 0)
+}
+
+// groupBounds splits rows into min(max(groups, 1), rows) contiguous groups whose sizes differ
+// by at most one, the larger first, and returns their boundaries: group i holds rows
+// bounds[i] .. bounds[i+1]-1.
+func groupBounds(rows, groups int) []int {
+	groups = max(1, min(groups, rows))
+	bounds := make([]int, groups+1)
+	for i := range groups {
+		size := rows / groups
+		if i < rows%groups {
+			size++
+		}
+		bounds[i+1] = bounds[i] + size
+	}
+	return bounds
 }
 
 // LogProbs returns log pi(y_w|x) and log pi(y_l|x) under m for every pair, summed over response

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 // deadline runs f and fails the test if it has not returned after limit: a hung training graph
-// (such as the deadlock of the Go backend's parallel ops in SIMD builds) fails instead of
+// (such as the deadlock of the Go backend's parallel ops on a bounded pool) fails instead of
 // blocking the test binary.
 func deadline(t *testing.T, limit time.Duration, f func()) {
 	t.Helper()

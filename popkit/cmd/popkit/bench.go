@@ -16,11 +16,12 @@ import (
 
 // benchUsage heads the help of "popkit bench"; the flags follow it.
 const benchUsage = `Usage:
-  popkit bench [--peer pytorch] [--backend CONFIG] [--pairs N] [--steps N] [--seq N]
+  popkit bench [--peer pytorch] [--backend CONFIG] [--rounds N] [--steps N] [--seq N]
+               [--row-groups N]
 
 A development tool: measures the reference (SFT) and preference training steps at the
-default sizes (tokens per second), the model's FLOPs per step and its share of an N x N
-float32 matmul measured in the same run (mfu), what caching the reference log-probs saves,
+default sizes (tokens per second), the model's FLOPs per step and its share of the fastest
+N x N float32 matmul of the same run (mfu), what caching the reference log-probs saves,
 and the Bradley-Terry fit. Rounds alternate the measurements; figures are medians.
 
 --peer pytorch also runs the same preference step in PyTorch (python3-torch; found as
@@ -32,7 +33,7 @@ and "mfu F". PyTorch is never needed by popkit itself.
 --backend CONFIG benchmarks that backend (a $GOMLX_BACKEND value such as xla:cuda) and
 first checks it: the same initial weights and batch are evaluated on it and on the Go CPU
 backend, and the log-probs and loss are compared (PASS or FAIL). Without --backend, the
-backend is popkit's usual one ($GOMLX_BACKEND, else go:ops_sequential), and xla:cpu is
+backend is popkit's usual one ($GOMLX_BACKEND, else go:parallelism=-1), and xla:cpu is
 also timed when its plugin is installed.
 
 Flags:
@@ -46,9 +47,11 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var o bench.Options
 	peer := fs.String("peer", "", `run the same step in a peer: "pytorch"`)
 	config := fs.String("backend", "", "backend configuration to benchmark and check")
-	fs.IntVar(&o.Pairs, "pairs", bench.DefaultPairs, "measurement rounds")
+	fs.IntVar(&o.Rounds, "rounds", bench.DefaultRounds, "measurement rounds")
 	fs.IntVar(&o.Steps, "steps", bench.DefaultSteps, "steps timed per kind and round")
 	fs.IntVar(&o.Setup.SeqLen, "seq", 0, "tokens per row (0: the default limit, 256)")
+	fs.IntVar(&o.Setup.RowGroups, "row-groups", 0, "groups of rows the decoder runs in, as "+
+		"popkit run --row-groups (0: 2)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -63,8 +66,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "popkit bench: --peer %q: the known peer is pytorch\n", *peer)
 		return errUsage
 	}
-	if o.Pairs < 1 || o.Steps < 1 {
-		fmt.Fprintf(stderr, "popkit bench: --pairs and --steps must be >= 1\n")
+	if o.Rounds < 1 || o.Steps < 1 || o.Setup.RowGroups < 0 {
+		fmt.Fprintf(stderr, "popkit bench: --rounds and --steps must be >= 1, "+
+			"--row-groups >= 0\n")
 		return errUsage
 	}
 	o.Peer = *peer

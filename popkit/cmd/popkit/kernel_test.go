@@ -51,7 +51,7 @@ func TestKernelInstallWritesSpec(t *testing.T) {
 		t.Errorf("argv %q, want %q", spec.Argv, wantArgv)
 	}
 	// The settings every notebook needs, as .ci/run and README.md give them.
-	wantEnv := map[string]string{"GOEXPERIMENT": "simd", "GOMLX_BACKEND": "go:ops_sequential",
+	wantEnv := map[string]string{"GOEXPERIMENT": "simd", "GOMLX_BACKEND": "go:parallelism=-1",
 		"GODEBUG": "cpu.fma=off", "POPKIT_ROOT": checkout}
 	for k, v := range wantEnv {
 		if spec.Env[k] != v {

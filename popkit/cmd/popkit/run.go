@@ -82,6 +82,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		dataParallel = fs.Int("data-parallel", 0, "run each training step on N devices of "+
 			"the backend (batch rows sharded, weights replicated; --batch a multiple of N; "+
 			"0 or 1: one device)")
+		rowGroups = fs.Int("row-groups", 0, "run the decoder on N groups of a batch's rows "+
+			"as independent graphs, which the Go backend executes in parallel (about one "+
+			"core each; 0: 2)")
 		curveEvery = fs.Int("curve-every", 0, "evaluate every method after every N preference "+
 			"steps and write training curves (curves.csv, curves.svg; 0: none)")
 	)
@@ -176,6 +179,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg.Train.SFTLearningRate = *sftLR
 	cfg.Train.BatchSize = *batch
 	cfg.Train.DataParallel = *dataParallel
+	cfg.Train.RowGroups = *rowGroups
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
