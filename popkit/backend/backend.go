@@ -19,8 +19,9 @@ import (
 
 // SafeDefault is the backend configuration [New] uses when $GOMLX_BACKEND is unset: the Go
 // backend with an unbounded worker pool. Independent ops run in parallel and every matmul
-// still splits over all cores, yet no task ever waits for a pool slot, so the pool-starvation
-// deadlock of a bounded pool (see the package comment) cannot occur.
+// still splits over all cores, yet no task waits for a pool slot (a matmul only waits for its
+// own workers to finish), so the pool-starvation deadlock of a bounded pool (see the package
+// comment) cannot occur.
 const SafeDefault = gobackend.BackendName + ":" + optParallelism + "=-1"
 
 // Go backend options that decide how ops are scheduled (see the package comment).
@@ -75,7 +76,11 @@ func create(config, source string) (b compute.Backend, err error) {
 				config, from, r, strings.Join(compute.List(), ", "))
 		}
 	}()
-	withoutAnnouncement(func() { b, err = compute.NewWithConfig(config) })
+	if announces(config) {
+		withoutAnnouncement(func() { b, err = compute.NewWithConfig(config) })
+	} else {
+		b, err = compute.NewWithConfig(config)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("backend: creating backend %q%s: %w", config, from, err)
 	}
@@ -89,11 +94,33 @@ func create(config, source string) (b compute.Backend, err error) {
 // and notebook cell.
 const announcement = "Go backend: parallelism set to "
 
+// announces reports whether creating the backend of config prints announcement: a Go backend
+// configuration with a parallelism option. Only those are created with stdout redirected;
+// others (an XLA plugin's installer prints its progress) write as they go.
+func announces(config string) bool {
+	name, options, _ := strings.Cut(config, ":")
+	if name != gobackend.BackendName {
+		return false
+	}
+	for opt := range strings.SplitSeq(options, ",") {
+		if key, _, _ := strings.Cut(opt, "="); key == optParallelism {
+			return true
+		}
+	}
+	return false
+}
+
+// stdoutSwap serialises the redirections of withoutAnnouncement, so that two backends created
+// at once cannot leave os.Stdout pointing at a closed pipe.
+var stdoutSwap sync.Mutex
+
 // withoutAnnouncement runs create with os.Stdout redirected to a pipe, then copies what it
 // printed to the real standard output, leaving out the lines that start with announcement.
 // Output of other goroutines in the meantime is copied too, only later. When no pipe can be
 // made, create runs as it is.
 func withoutAnnouncement(create func()) {
+	stdoutSwap.Lock()
+	defer stdoutSwap.Unlock()
 	r, w, err := os.Pipe()
 	if err != nil {
 		create()

@@ -375,6 +375,25 @@ func TestDescribeForeignBackend(t *testing.T) {
 	}
 }
 
+func TestAnnounces(t *testing.T) {
+	tests := []struct {
+		config string
+		want   bool
+	}{
+		{"go:parallelism=-1", true},
+		{"go:ops_parallel,parallelism=4", true},
+		{"go:ops_sequential", false},
+		{"go", false},
+		{"xla:cpu", false},
+		{"xla:parallelism=2", false}, // not the Go backend's option
+	}
+	for _, tc := range tests {
+		if got := announces(tc.config); got != tc.want {
+			t.Errorf("announces(%q) = %v, want %v", tc.config, got, tc.want)
+		}
+	}
+}
+
 // captureStdout returns what f writes to os.Stdout.
 func captureStdout(t *testing.T, f func()) string {
 	t.Helper()

@@ -7,12 +7,15 @@
 // running in parallel holds a pool slot while its matmul waits for a free slot to start its
 // own workers, and once every slot is held by such an op none ever comes free (compute v0.1.4,
 // internal/gobackend/workerspool: Saturate waits while the pool is full; TestPoolStarvation
-// reproduces it with eight independent matmuls). An unbounded pool ("go:parallelism=-1")
-// starts every task at once, so nothing waits for a slot: [SafeDefault] names that
-// configuration and [New] uses it unless $GOMLX_BACKEND says otherwise. Running ops one at a
-// time ("go:ops_sequential") is safe as well, but leaves a core idle during every op other
-// than a matmul: on two cores the default-size preference step took about 1.7 times as long
-// (go test ./popkit/bench -bench PreferenceStep under each setting, alternately).
+// reproduces it with eight independent matmuls; the backend's Erf, GELU, convolution and
+// reduce-window ops also start pool tasks from inside an op and can starve the same way). An
+// unbounded pool ("go:parallelism=-1") starts every task at once, so no task waits for a slot
+// (a matmul still waits for its own workers to finish, which always run): [SafeDefault] names
+// that configuration and [New] uses it unless $GOMLX_BACKEND says otherwise. Running ops one
+// at a time ("go:ops_sequential") is safe as well, but leaves a core idle during every op
+// other than a matmul: on two cores the default-size preference step, its rows in two groups
+// as popkit trains (train.Config.RowGroups), took about 1.7 times as long (go test
+// ./popkit/bench -bench PreferenceStep under each setting, alternately).
 //
 // SIMD builds have a second trap on amd64: after the backend's vector kernels, math.Exp (used
 // per element by softmax, log-softmax and SiLU) can run about 100 times slower. [SlowExp]

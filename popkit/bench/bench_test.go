@@ -93,7 +93,7 @@ func TestCheckBackend(t *testing.T) {
 	// popkit/backend.
 	ref := testBackend(t)
 	for _, config := range []string{"go:ops_sequential", backend.SafeDefault} {
-		b, err := compute.NewWithConfig(config)
+		b, err := backend.NewWithConfig(config)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -87,7 +87,8 @@ type Report struct {
 	MatmulFLOPS float64
 	// SFTTokensPerSec and PreferenceTokensPerSec are the two steps' throughputs.
 	SFTTokensPerSec, PreferenceTokensPerSec float64
-	// MFU is the preference step's FLOP/s (median over rounds) over MatmulFLOPS.
+	// MFU is the preference step's FLOP/s (median over rounds) over MatmulFLOPS. A median
+	// over a maximum errs low, and more so the more rounds there are to take the maximum of.
 	MFU float64
 	// RefForward is the time of one forward pass of the reference over a step's rows: what
 	// each step would add if the reference log-probs were not cached.
@@ -164,6 +165,9 @@ func Run(ctx context.Context, b compute.Backend, o Options, w io.Writer) (Report
 	ceilings, err := ceilingBackends(b)
 	if err != nil {
 		return rep, err
+	}
+	for _, extra := range ceilings[1:] {
+		defer extra.Finalize()
 	}
 	m, err := newMeasurer(b, ceilings, s, o.MatmulSize)
 	if err != nil {
@@ -270,7 +274,7 @@ func median(xs []float64) float64 {
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x62656e6368)) }
 
 // ceilingBackends returns the backends whose N x N matmul measures the ceiling: b and, when b
-// is the Go backend, a Go backend in its default configuration. The default's bounded worker
+// is the Go backend, a Go backend in its default configuration (the caller finalizes it). The default's bounded worker
 // pool starts up to twice GOMAXPROCS workers per matmul where an unbounded pool
 // (backend.SafeDefault) starts GOMAXPROCS, and a lone matmul cannot starve the pool, so the
 // faster of the two is the machine's ceiling.

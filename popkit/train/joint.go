@@ -259,7 +259,7 @@ func PreferenceJoint(ctx context.Context, backend compute.Backend, ref *Model, d
 	if err != nil {
 		return nil, JointReport{}, err
 	}
-	m.RowGroups = cfg.rowGroups()
+	m.RowGroups = cfg.RowGroups
 	enc, err := encodePairs(m.network(), data.Pairs, m.Limits)
 	if err != nil {
 		return nil, JointReport{}, err

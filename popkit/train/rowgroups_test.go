@@ -127,3 +127,24 @@ func flatten(v any) []float64 {
 		panic("flatten: unexpected type")
 	}
 }
+
+func TestRowGroupsConfig(t *testing.T) {
+	if got := (Config{}).Normalized().RowGroups; got != DefaultRowGroups {
+		t.Errorf("default RowGroups = %d, want %d", got, DefaultRowGroups)
+	}
+	if got := (Config{DataParallel: 2}).Normalized().RowGroups; got != 1 {
+		t.Errorf("RowGroups with DataParallel 2 = %d, want 1", got)
+	}
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{RowGroups: -1}, "RowGroups must be >= 1"},
+		{Config{RowGroups: 2, DataParallel: 2}, "both split a batch's rows"},
+	} {
+		err := tc.cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+		}
+	}
+}

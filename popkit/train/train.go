@@ -67,8 +67,9 @@ type Config struct {
 	// quarter less time for the default-size preference step than one
 	// (BenchmarkPreferenceStep in popkit/bench). Log-probs are the same functions of the same
 	// weights; a weight's gradient is the sum of the groups' parts, which float32 rounds
-	// differently from one group's sum. Default 2 ([DefaultRowGroups]); 1 builds one graph.
-	// With DataParallel above 1 the devices split the rows instead, and one group is used.
+	// differently from one group's sum. On an accelerator (xla:cuda), where one graph already
+	// fills the device, 1 may be faster. Default 2 ([DefaultRowGroups]), or 1 with
+	// DataParallel above 1, whose devices split the rows instead (the two cannot be combined).
 	RowGroups int
 	// Checkpoint saves the training state every few steps and resumes from it (see
 	// [Checkpoint]). It does not change what is trained, so it is not part of the JSON form.
@@ -115,6 +116,9 @@ func (c Config) Normalized() Config {
 	}
 	if c.RowGroups == 0 {
 		c.RowGroups = DefaultRowGroups
+		if c.DataParallel > 1 {
+			c.RowGroups = 1
+		}
 	}
 	return c
 }
@@ -151,6 +155,9 @@ func (c Config) Validate() error {
 	case c.RowGroups < 0:
 		return fmt.Errorf("train: RowGroups must be >= 1 (0: default %d), got %d",
 			DefaultRowGroups, c.RowGroups)
+	case c.RowGroups > 1 && c.DataParallel > 1:
+		return fmt.Errorf("train: RowGroups %d and DataParallel %d both split a batch's rows; "+
+			"set one of them", c.RowGroups, c.DataParallel)
 	case c.EvalEvery < 0:
 		return fmt.Errorf("train: EvalEvery must be >= 0 (0: never), got %d", c.EvalEvery)
 	}
@@ -179,7 +186,7 @@ func Reference(ctx context.Context, backend compute.Backend, pairs []prefdata.Pa
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(cfg.Seed))
 	m := &Model{Policy: cfg.Policy, Network: cfg.Network, Limits: cfg.Limits, Store: store,
-		RowGroups: cfg.rowGroups()}
+		RowGroups: cfg.RowGroups}
 	if err := m.network().InitWeights(store.RootScope().In(PolicyScope)); err != nil {
 		return nil, err
 	}
@@ -268,7 +275,7 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 	if err != nil {
 		return nil, err
 	}
-	m.RowGroups = cfg.rowGroups()
+	m.RowGroups = cfg.RowGroups
 	enc, err := encodePairs(m.network(), data.Pairs, m.Limits)
 	if err != nil {
 		return nil, err
@@ -296,15 +303,6 @@ func Preference(ctx context.Context, backend compute.Backend, ref *Model, data P
 		return nil, err
 	}
 	return m, nil
-}
-
-// rowGroups returns the row groups of the decoder's graphs under the normalized c (see
-// [Config.RowGroups]).
-func (c Config) rowGroups() int {
-	if c.DataParallel > 1 {
-		return 1
-	}
-	return c.RowGroups
 }
 
 // evalHook returns the function the training loop calls after each step to run c.OnEval on m

@@ -22,7 +22,9 @@ const benchUsage = `Usage:
 A development tool: measures the reference (SFT) and preference training steps at the
 default sizes (tokens per second), the model's FLOPs per step and its share of the fastest
 N x N float32 matmul of the same run (mfu), what caching the reference log-probs saves,
-and the Bradley-Terry fit. Rounds alternate the measurements; figures are medians.
+and the Bradley-Terry fit. Rounds alternate the measurements; throughputs are medians of
+rounds, while the matmul ceiling is the fastest matmul of the whole run (also timed on the
+Go backend's default configuration), so mfu errs low, and more so with more rounds.
 
 --peer pytorch also runs the same preference step in PyTorch (python3-torch; found as
 $POPKIT_PYTHON, python3 or /usr/bin/python3), after checking that it computes our loss on the

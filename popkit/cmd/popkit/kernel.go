@@ -24,8 +24,8 @@ const modulePath = "github.com/poprlhf/sandbox"
 const gonbPackage = "github.com/janpfeifer/gonb"
 
 // kernelEnv is the environment every notebook of the project needs, written into kernel.json:
-// cells compiled with the SIMD experiment, the Go backend with sequential ops, and math.Exp
-// on its fast path (see the backend package).
+// cells compiled with the SIMD experiment, the Go backend with parallel ops on an unbounded
+// worker pool, and math.Exp on its fast path (see the backend package).
 var kernelEnv = map[string]string{
 	"GOEXPERIMENT":  "simd",
 	"GOMLX_BACKEND": backend.SafeDefault,
