@@ -86,45 +86,23 @@ func TestRowGroupsComputeTheSameLoss(t *testing.T) {
 		t.Fatalf("outputs %v with one group, %v with three", namesOne, names)
 	}
 	for i := range one {
-		a, c := one[i].Value(), three[i].Value()
-		fa, fc := flatten(a), flatten(c)
+		fa := tensors.MustCopyFlatData[float32](one[i])
+		fc := tensors.MustCopyFlatData[float32](three[i])
 		scale := 0.0
 		for _, x := range fa {
-			scale = max(scale, math.Abs(x))
+			scale = max(scale, math.Abs(float64(x)))
 		}
 		if scale == 0 {
 			t.Errorf("%s: all zero, the comparison would be vacuous", names[i])
 			continue
 		}
 		for j := range fa {
-			if d := math.Abs(fa[j] - fc[j]); d > 1e-5*scale {
+			if d := math.Abs(float64(fa[j] - fc[j])); d > 1e-5*scale {
 				t.Errorf("%s[%d]: one group %g, three groups %g (|diff| %.3g > 1e-5 x max %g)",
 					names[i], j, fa[j], fc[j], d, scale)
 				break
 			}
 		}
-	}
-}
-
-// flatten returns the float32 values of a scalar or a (nested) slice as float64s.
-func flatten(v any) []float64 {
-	switch x := v.(type) {
-	case float32:
-		return []float64{float64(x)}
-	case []float32:
-		out := make([]float64, len(x))
-		for i, f := range x {
-			out[i] = float64(f)
-		}
-		return out
-	case [][]float32:
-		var out []float64
-		for _, row := range x {
-			out = append(out, flatten(row)...)
-		}
-		return out
-	default:
-		panic("flatten: unexpected type")
 	}
 }
 
