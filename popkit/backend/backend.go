@@ -99,15 +99,8 @@ const announcement = "Go backend: parallelism set to "
 // others (an XLA plugin's installer prints its progress) write as they go.
 func announces(config string) bool {
 	name, options, _ := strings.Cut(config, ":")
-	if name != gobackend.BackendName {
-		return false
-	}
-	for opt := range strings.SplitSeq(options, ",") {
-		if key, _, _ := strings.Cut(opt, "="); key == optParallelism {
-			return true
-		}
-	}
-	return false
+	_, set := parallelism(options)
+	return name == gobackend.BackendName && set
 }
 
 // stdoutSwap serialises the redirections of withoutAnnouncement, so that two backends created
@@ -174,20 +167,32 @@ func warn(config string) {
 // unset or positive). parallelism=0 disables the pool, and a negative value unbounds it; an
 // unparsable value is left for the backend to reject.
 func canStarve(options string) bool {
-	parallel, bounded := true, true
+	parallel := true
 	for opt := range strings.SplitSeq(options, ",") {
-		key, value, _ := strings.Cut(opt, "=")
-		switch key {
+		switch opt {
 		case optSequential:
 			parallel = false
 		case optParallel:
 			parallel = true
-		case optParallelism:
-			n, err := strconv.Atoi(value)
-			bounded = err != nil || n > 0
 		}
 	}
+	bounded := true
+	if value, set := parallelism(options); set {
+		n, err := strconv.Atoi(value)
+		bounded = err != nil || n > 0
+	}
 	return parallel && bounded
+}
+
+// parallelism returns the value of the last parallelism option among the Go backend options
+// (comma-separated, without the "go:" prefix), and whether there is one.
+func parallelism(options string) (value string, set bool) {
+	for opt := range strings.SplitSeq(options, ",") {
+		if key, v, _ := strings.Cut(opt, "="); key == optParallelism {
+			value, set = v, true
+		}
+	}
+	return value, set
 }
 
 // SIMD reports whether this binary was built with GOEXPERIMENT=simd, which enables the Go
